@@ -1,0 +1,134 @@
+//! Code ids: the helper's name for each code object it has reported in a `code` record.
+//!
+//! A code object is known by its address plus a fingerprint of its header (file, name,
+//! qualified name, line table, first line, size). A different fingerprint at a known address
+//! means the object was freed and replaced: it gets a new id and a new `code` record, so a new
+//! function is never reported under an old name. Ids only grow, so clearing the cache when it
+//! is full (`limits.code_cache_entries_max`) never reuses an id. For a new code object this file
+//! reads its strings (`pep393.zig`) and raw line table and writes the `code` record.
+
+const std = @import("std");
+const limits = @import("limits.zig");
+const pep393 = @import("pep393.zig");
+const wire = @import("wire.zig");
+const Output = @import("Output.zig");
+const PyOffsets = @import("py_offsets.zig").PyOffsets;
+const RemoteMemory = @import("RemoteMemory.zig");
+
+const CodeCache = @This();
+
+/// The header fields that identify a code object's contents.
+pub const Fingerprint = struct {
+    filename: u64,
+    name: u64,
+    qualname: u64,
+    linetable: u64,
+    first_line: i32,
+    size_units: u64,
+
+    /// Reads the fingerprint from a code object header (`code.size` bytes).
+    pub fn fromHeader(offsets: *const PyOffsets, header: []const u8) Fingerprint {
+        return .{
+            .filename = word(header, offsets.code.filename),
+            .name = word(header, offsets.code.name),
+            .qualname = word(header, offsets.code.qualname),
+            .linetable = word(header, offsets.code.linetable),
+            .first_line = std.mem.readInt(i32, header[@intCast(offsets.code.firstlineno)..][0..4], .little),
+            .size_units = word(header, offsets.object.ob_size),
+        };
+    }
+};
+
+const Entry = struct {
+    code_id: u32,
+    fingerprint: Fingerprint,
+};
+
+map: std.AutoHashMapUnmanaged(u64, Entry) = .empty,
+next_id: u32 = 1,
+/// Scratch space for one `code` record, allocated once.
+line_table: []u8,
+names: [3][]u8,
+chars: []u8,
+
+pub fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!CodeCache {
+    var cache: CodeCache = .{
+        .line_table = try gpa.alloc(u8, limits.line_table_bytes_max),
+        .names = undefined,
+        .chars = try gpa.alloc(u8, limits.name_code_points_max * 4),
+    };
+    for (&cache.names) |*name| name.* = try gpa.alloc(u8, limits.name_bytes_max);
+    try cache.map.ensureTotalCapacity(gpa, limits.code_cache_entries_max);
+    return cache;
+}
+
+/// Returns the id of the code object at `address` whose header is `header`, writing a `code`
+/// record first if the object is new (or replaced).
+pub fn idFor(
+    cache: *CodeCache,
+    memory: RemoteMemory,
+    offsets: *const PyOffsets,
+    address: u64,
+    header: []const u8,
+    out: *Output,
+    now_ns: u64,
+) (RemoteMemory.Error || Output.Error)!u32 {
+    const fingerprint = Fingerprint.fromHeader(offsets, header);
+    if (cache.map.getPtr(address)) |entry| {
+        if (std.meta.eql(entry.fingerprint, fingerprint)) return entry.code_id;
+    }
+    if (cache.map.count() >= limits.code_cache_entries_max) cache.map.clearRetainingCapacity();
+
+    const code_id = cache.next_id;
+    cache.next_id += 1;
+    const record: wire.Code = .{
+        .code_id = code_id,
+        .filename = try cache.readName(memory, offsets, fingerprint.filename, 0),
+        .name = try cache.readName(memory, offsets, fingerprint.name, 1),
+        .qualname = try cache.readName(memory, offsets, fingerprint.qualname, 2),
+        .first_line = fingerprint.first_line,
+        .line_table = try cache.readLineTable(memory, offsets, fingerprint.linetable),
+    };
+    const encoder = try out.begin(now_ns, wire.codeBytesMax(record));
+    encoder.writeCode(record);
+    try out.end();
+    cache.map.putAssumeCapacity(address, .{ .code_id = code_id, .fingerprint = fingerprint });
+    return code_id;
+}
+
+/// Reads a `str` as UTF-8, capped at `limits.name_code_points_max`; "<unknown>" if it cannot
+/// be read (a legacy string, or memory that changed under us). Only a vanished target fails.
+fn readName(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, address: u64, slot: usize) error{ProcessGone}![]const u8 {
+    const unknown = "<unknown>";
+    var header: [64]u8 = undefined;
+    const header_bytes = @max(offsets.unicode.length, offsets.unicode.state) + 8;
+    if (header_bytes > header.len) return unknown;
+    memory.read(address, header[0..header_bytes]) catch |err| return orUnknown(err, unknown);
+
+    const length = word(&header, offsets.unicode.length);
+    const state = pep393.State.decode(std.mem.readInt(u32, header[@intCast(offsets.unicode.state)..][0..4], .little));
+    const char_bytes = state.charBytes() orelse return unknown;
+    if (!state.compact) return unknown;
+    const data = if (state.ascii) offsets.unicode.ascii_data else offsets.unicode.compact_data;
+    const count: usize = @intCast(@min(length, limits.name_code_points_max));
+    const chars = cache.chars[0 .. count * char_bytes];
+    memory.read(address + data, chars) catch |err| return orUnknown(err, unknown);
+    return pep393.toUtf8(char_bytes, chars, cache.names[slot]) orelse unknown;
+}
+
+/// Reads the raw bytes of `co_linetable`; empty (line unknown) if too long or unreadable.
+fn readLineTable(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, address: u64) error{ProcessGone}![]const u8 {
+    const size = memory.readValue(u64, address + offsets.bytes.ob_size) catch |err| return orUnknown(err, "");
+    if (size > limits.line_table_bytes_max) return "";
+    const bytes = cache.line_table[0..@intCast(size)];
+    memory.read(address + offsets.bytes.ob_sval, bytes) catch |err| return orUnknown(err, "");
+    return bytes;
+}
+
+fn orUnknown(err: RemoteMemory.Error, unknown: []const u8) error{ProcessGone}![]const u8 {
+    return if (err == error.ProcessGone) error.ProcessGone else unknown;
+}
+
+fn word(bytes: []const u8, offset: u64) u64 {
+    return std.mem.readInt(u64, bytes[@intCast(offset)..][0..8], .little);
+}

@@ -1,0 +1,106 @@
+//! A per-snapshot cache of target pages for reading frames cheaply.
+//!
+//! Interpreter frames live in the thread's data-stack chunks, callers below callees. When a
+//! frame's page is missing, one `process_vm_readv` fetches that page and the pages just below
+//! it (`limits.frame_read_ahead_pages`), each into its own slot: the kernel stops at the first
+//! unreadable page, so one call usually brings in the frame and many of its callers. Slots are
+//! direct-mapped by page number. `reset` starts a fresh snapshot for each thread read, so a
+//! retry never mixes stale pages with new ones.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const limits = @import("limits.zig");
+const RemoteMemory = @import("RemoteMemory.zig");
+
+const FrameCache = @This();
+
+const page_bytes = limits.page_bytes;
+const slot_count = limits.frame_cache_pages;
+const empty: u64 = std.math.maxInt(u64);
+
+pages: *[slot_count][page_bytes]u8,
+/// Address of the page held by each slot, or `empty`.
+tags: [slot_count]u64 = @splat(empty),
+/// System calls issued, for tests and tuning.
+reads: u64 = 0,
+
+pub fn init(pages: *[slot_count][page_bytes]u8) FrameCache {
+    return .{ .pages = pages };
+}
+
+pub fn reset(cache: *FrameCache) void {
+    @memset(&cache.tags, empty);
+}
+
+/// Copies `out.len` bytes at `address` (at most one page, possibly straddling two).
+pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) RemoteMemory.Error!void {
+    assert(out.len <= page_bytes);
+    var copied: usize = 0;
+    // At most two iterations: `out` spans at most two pages.
+    while (copied < out.len) {
+        const at = address + copied;
+        const cached = try cache.fetch(memory, at - at % page_bytes);
+        const in_page: usize = @intCast(at % page_bytes);
+        const count = @min(out.len - copied, page_bytes - in_page);
+        @memcpy(out[copied..][0..count], cached[in_page..][0..count]);
+        copied += count;
+    }
+}
+
+fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64) RemoteMemory.Error!*const [page_bytes]u8 {
+    const slot = slotOf(page_address);
+    if (cache.tags[slot] == page_address) return &cache.pages[slot];
+
+    var segments: [limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
+    var count: usize = 0;
+    var address = page_address;
+    while (count < segments.len) : (count += 1) {
+        segments[count] = .{ .address = address, .buffer = &cache.pages[slotOf(address)] };
+        if (address < page_bytes) {
+            count += 1;
+            break;
+        }
+        address -= page_bytes;
+    }
+    // Slots being refilled must not claim their old page if the read stops early.
+    for (segments[0..count]) |segment| cache.tags[slotOf(segment.address)] = empty;
+    cache.reads += 1;
+    const pages_read = try memory.readSegments(segments[0..count]) / page_bytes;
+    if (pages_read == 0) return error.Unmapped;
+    for (segments[0..pages_read]) |segment| cache.tags[slotOf(segment.address)] = segment.address;
+    return &cache.pages[slot];
+}
+
+fn slotOf(page_address: u64) usize {
+    return @intCast((page_address / page_bytes) % slot_count);
+}
+
+test "one read brings in the frame's page and the pages below it" {
+    const linux = std.os.linux;
+    // A fake data stack: 16 pages of this process, each page filled with its index.
+    const stack = try std.testing.allocator.alignedAlloc(u8, .fromByteUnits(page_bytes), 16 * page_bytes);
+    defer std.testing.allocator.free(stack);
+    for (0..16) |i| @memset(stack[i * page_bytes ..][0..page_bytes], @intCast(i));
+
+    const pages = try std.testing.allocator.create([slot_count][page_bytes]u8);
+    defer std.testing.allocator.destroy(pages);
+    var cache = FrameCache.init(pages);
+    const memory: RemoteMemory = .{ .pid = linux.getpid() };
+    const base = @intFromPtr(stack.ptr);
+
+    var bytes: [80]u8 = undefined;
+    try cache.read(memory, base + 12 * page_bytes + 100, &bytes);
+    try std.testing.expectEqual(@as(u8, 12), bytes[0]);
+    try std.testing.expectEqual(@as(u64, 1), cache.reads);
+    // Callers below, within the read-ahead window, cost nothing more.
+    try cache.read(memory, base + (12 - limits.frame_read_ahead_pages + 1) * page_bytes, &bytes);
+    try std.testing.expectEqual(@as(u64, 1), cache.reads);
+    // A frame straddling two pages gets the bytes of both.
+    try cache.read(memory, base + 11 * page_bytes - 40, &bytes);
+    try std.testing.expectEqual(@as(u8, 10), bytes[0]);
+    try std.testing.expectEqual(@as(u8, 11), bytes[79]);
+
+    cache.reset();
+    try cache.read(memory, base + 12 * page_bytes, &bytes);
+    try std.testing.expectEqual(@as(u64, 2), cache.reads);
+}

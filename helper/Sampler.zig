@@ -1,0 +1,506 @@
+//! The sampling loop: at each tick, walk every sampled thread's Python stack and write one
+//! `sample` (or `sample_failed`) message per thread, plus `stats` about once a second.
+//!
+//! Tick: runtime -> interpreters -> thread states -> frames (`current_frame`, then `previous`).
+//! The target is never paused, so a walk can see a stack being changed. Every walk is checked
+//! (alignment, frame owner, code type, instruction range, cycles, and on 3.15 the sentinel base
+//! frame) and a torn walk is re-read from the thread state up to `--retries` times: a wrong
+//! stack is never reported. Frames are read through `FrameCache` and the code headers of a
+//! stack with one batched read; `CodeCache` turns code objects into ids.
+//!
+//! Timing: the loop sleeps to absolute `CLOCK_MONOTONIC` deadlines; when it falls more than one
+//! interval behind it counts the skipped ticks as missed and re-anchors instead of bursting.
+
+const std = @import("std");
+const linux = std.os.linux;
+const assert = std.debug.assert;
+const limits = @import("limits.zig");
+const wire = @import("wire.zig");
+const procfs = @import("procfs.zig");
+const CycleDetector = @import("cycle.zig").CycleDetector;
+const CodeCache = @import("CodeCache.zig");
+const FrameCache = @import("FrameCache.zig");
+const Options = @import("Options.zig");
+const Output = @import("Output.zig");
+const PyOffsets = @import("py_offsets.zig").PyOffsets;
+const RemoteMemory = @import("RemoteMemory.zig");
+const Target = @import("locate.zig").Target;
+
+const Sampler = @This();
+
+/// Set by the SIGINT/SIGTERM handler installed in `main.zig`.
+pub var stop_signal: std.atomic.Value(bool) = .init(false);
+
+pub const Error = Output.Error;
+
+options: Options,
+target: *const Target,
+offsets: *const PyOffsets,
+memory: RemoteMemory,
+/// `/proc/PID/stat`, kept open to notice the target's exit.
+stat_fd: linux.fd_t,
+out: *Output,
+frame_cache: FrameCache,
+code_cache: CodeCache,
+/// `ob_type` of code objects, learnt from the first object whose type is named "code".
+code_type: ?u64 = null,
+
+/// The stack being built: executable and instruction pointer per reported frame, leaf first.
+executables: []u64,
+instr_ptrs: []u64,
+/// The sample's `code_id, instr_index` pairs, plus the truncation marker.
+frame_ints: []u32,
+/// Distinct code objects of the current stack and their headers.
+distinct: DistinctCodes,
+headers: []u8,
+
+stats: wire.Stats = .{ .time_ns = 0, .ticks_taken = 0, .ticks_failed = 0, .ticks_missed = 0, .retries = 0 },
+
+pub fn init(
+    gpa: std.mem.Allocator,
+    options: Options,
+    target: *const Target,
+    memory: RemoteMemory,
+    stat_fd: linux.fd_t,
+    out: *Output,
+) std.mem.Allocator.Error!Sampler {
+    return .{
+        .options = options,
+        .target = target,
+        .offsets = &target.offsets,
+        .memory = memory,
+        .stat_fd = stat_fd,
+        .out = out,
+        .frame_cache = .init(try gpa.create([limits.frame_cache_pages][limits.page_bytes]u8)),
+        .code_cache = try .init(gpa),
+        .executables = try gpa.alloc(u64, limits.stack_depth_max),
+        .instr_ptrs = try gpa.alloc(u64, limits.stack_depth_max),
+        .frame_ints = try gpa.alloc(u32, 2 * (limits.stack_depth_max + 1)),
+        .distinct = try .init(gpa),
+        .headers = try gpa.alloc(u8, limits.stack_depth_max * target.offsets.code.size),
+    };
+}
+
+pub fn run(s: *Sampler) Error!wire.StopReason {
+    const interval_ns = s.options.intervalNs();
+    const start_ns = monotonicNs();
+    try s.writeHello(start_ns, interval_ns);
+
+    const end_ns: ?u64 = if (s.options.duration_ms == 0) null else start_ns + s.options.duration_ms * std.time.ns_per_ms;
+    var next_stats_ns = start_ns + limits.stats_interval_ns;
+    var next_liveness_ns = start_ns + limits.liveness_interval_ns;
+    var next_stdin_ns = start_ns;
+    var deadline_ns = start_ns;
+
+    const reason: wire.StopReason = while (true) {
+        const now_ns = monotonicNs();
+        if (stop_signal.load(.monotonic)) break .stop_requested;
+        if (end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
+        if (s.options.stop_on_stdin_eof and now_ns >= next_stdin_ns) {
+            if (stdinClosed()) break .stop_requested;
+            next_stdin_ns = now_ns + limits.stdin_poll_interval_ns;
+        }
+        if (now_ns >= next_liveness_ns) {
+            if (!procfs.isAlive(s.stat_fd)) break .target_exited;
+            next_liveness_ns = now_ns + limits.liveness_interval_ns;
+        }
+
+        const outcome = try s.tick(now_ns);
+        if (outcome == .target_gone and !procfs.isAlive(s.stat_fd)) break .target_exited;
+
+        const after_ns = monotonicNs();
+        if (after_ns >= next_stats_ns) {
+            try s.writeStats(after_ns);
+            next_stats_ns = after_ns + limits.stats_interval_ns;
+        }
+
+        deadline_ns += interval_ns;
+        if (after_ns > deadline_ns + interval_ns) {
+            const behind = (after_ns - deadline_ns) / interval_ns;
+            s.stats.ticks_missed += behind;
+            deadline_ns += behind * interval_ns;
+        }
+        try s.out.flushIfDue(deadline_ns);
+        sleepUntil(deadline_ns);
+    };
+
+    try s.writeStats(monotonicNs());
+    const encoder = try s.out.begin(monotonicNs(), 16);
+    encoder.writeBye(reason);
+    try s.out.flush();
+    return reason;
+}
+
+fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
+    var flags: u32 = 0;
+    if (s.target.debug_build) flags |= wire.HelloFlags.debug_build;
+    const encoder = try s.out.begin(start_ns, 256 + s.target.runtimePath().len);
+    encoder.writeHello(.{
+        .pid = @intCast(s.options.pid),
+        .python_version_hex = s.offsets.version_hex,
+        .layout_source = "debug_offsets",
+        .runtime_path = s.target.runtimePath(),
+        .sample_interval_ns = interval_ns,
+        .start_monotonic_ns = start_ns,
+        .start_unix_ns = realtimeNs(),
+        .flags = flags,
+    });
+    try s.out.flush();
+}
+
+fn writeStats(s: *Sampler, now_ns: u64) Error!void {
+    s.stats.time_ns = now_ns;
+    const encoder = try s.out.begin(now_ns, 64);
+    encoder.writeStats(s.stats);
+    try s.out.end();
+}
+
+const TickOutcome = enum { sampled, nothing, failed, target_gone };
+
+/// One pass over the sampled threads.
+fn tick(s: *Sampler, now_ns: u64) Error!TickOutcome {
+    var tally: Tally = .{};
+    s.sampleInterpreters(now_ns, &tally) catch |err| switch (err) {
+        error.OutputClosed => return error.OutputClosed,
+        error.ProcessGone => return .target_gone,
+        // The interpreter or thread list itself could not be read.
+        error.Unmapped, error.PermissionDenied => {
+            tally.failed += 1;
+            const encoder = try s.out.begin(now_ns, 32);
+            encoder.writeSampleFailed(now_ns, 0, .read_error);
+            try s.out.end();
+        },
+    };
+    if (tally.failed > 0) s.stats.ticks_failed += 1;
+    if (tally.sampled > 0) s.stats.ticks_taken += 1;
+    return if (tally.failed > 0) .failed else if (tally.sampled > 0) .sampled else .nothing;
+}
+
+const Tally = struct { sampled: u32 = 0, failed: u32 = 0 };
+
+fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
+    const o = s.offsets;
+    var interp = try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
+    for (0..limits.interpreters_max) |_| {
+        if (interp == 0) break;
+        const id = try s.memory.readValue(i64, interp + o.interpreter.id);
+        if (s.options.all_threads or id == 0) try s.sampleThreads(interp, now_ns, tally);
+        if (!s.options.all_threads and id == 0) break;
+        interp = try s.memory.readValue(u64, interp + o.interpreter.next);
+    }
+}
+
+fn sampleThreads(s: *Sampler, interp: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
+    const o = s.offsets;
+    const head = try s.memory.readValue(u64, interp + o.interpreter.threads_head);
+    const main_thread = if (o.interpreter.threads_main) |at|
+        try s.memory.readValue(u64, interp + at)
+    else
+        try s.oldestThread(head);
+    var gil_holder: u64 = 0;
+    if (o.thread.holds_gil == null) {
+        const locked = try s.memory.readValue(i32, interp + o.interpreter.gil_locked);
+        if (locked != 0) gil_holder = try s.memory.readValue(u64, interp + o.interpreter.gil_holder);
+    }
+
+    if (!s.options.all_threads) {
+        if (main_thread != 0) _ = try s.sampleThread(main_thread, true, gil_holder, now_ns, tally);
+        return;
+    }
+    var tstate = head;
+    for (0..limits.threads_max) |_| {
+        if (tstate == 0) break;
+        tstate = try s.sampleThread(tstate, tstate == main_thread, gil_holder, now_ns, tally);
+    }
+}
+
+/// 3.13 has no `threads.main`: new threads are pushed at the head, so the main thread is last.
+fn oldestThread(s: *Sampler, head: u64) RemoteMemory.Error!u64 {
+    var tstate = head;
+    for (0..limits.threads_max) |_| {
+        const next = try s.memory.readValue(u64, tstate + s.offsets.thread.next);
+        if (next == 0) return tstate;
+        tstate = next;
+    }
+    return 0;
+}
+
+/// Samples one thread, re-reading it while its stack looks torn. Returns its `next` pointer.
+fn sampleThread(s: *Sampler, tstate: u64, is_main: bool, gil_holder: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!u64 {
+    var thread: ThreadState = undefined;
+    var failure: wire.FailReason = .torn;
+    var attempt: u32 = 0;
+    const frame_count: usize = while (attempt <= s.options.retries) : (attempt += 1) {
+        if (attempt > 0) s.stats.retries += 1;
+        thread = s.readThreadState(tstate) catch |err| switch (err) {
+            error.Unmapped => {
+                failure = .read_error;
+                continue;
+            },
+            else => |e| return e,
+        };
+        if (s.walk(thread)) |count| {
+            break count;
+        } else |err| switch (err) {
+            error.Torn => failure = .torn,
+            error.Unmapped => failure = .read_error,
+            error.ProcessGone, error.PermissionDenied, error.OutputClosed => |e| return e,
+        }
+    } else {
+        tally.failed += 1;
+        const encoder = try s.out.begin(now_ns, 40);
+        encoder.writeSampleFailed(now_ns, if (attempt > 0) thread.native_thread_id else 0, failure);
+        try s.out.end();
+        return 0;
+    };
+
+    if (frame_count > 0) {
+        var status: u32 = 0;
+        if (is_main) status |= wire.ThreadStatus.main_thread;
+        const has_gil = if (s.offsets.thread.holds_gil != null) thread.holds_gil else gil_holder == tstate;
+        if (has_gil) status |= wire.ThreadStatus.has_gil;
+        const frames = s.frame_ints[0..frame_count];
+        const encoder = try s.out.begin(now_ns, wire.sampleBytesMax(frames.len));
+        encoder.writeSample(now_ns, thread.native_thread_id, status, frames);
+        try s.out.end();
+        tally.sampled += 1;
+    }
+    return thread.next;
+}
+
+const ThreadState = struct {
+    next: u64,
+    current_frame: u64,
+    native_thread_id: u64,
+    /// 3.15: where the frame chain must end; 0 before 3.15.
+    base_frame: u64,
+    holds_gil: bool,
+};
+
+fn readThreadState(s: *Sampler, tstate: u64) RemoteMemory.Error!ThreadState {
+    const t = s.offsets.thread;
+    var bytes: [limits.thread_state_bytes_max]u8 = undefined;
+    try s.memory.read(tstate, bytes[0..@intCast(t.read_bytes)]);
+    return .{
+        .next = word(&bytes, t.next),
+        .current_frame = word(&bytes, t.current_frame),
+        .native_thread_id = word(&bytes, t.native_thread_id),
+        .base_frame = if (t.base_frame) |at| word(&bytes, at) else 0,
+        .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
+    };
+}
+
+const WalkError = error{Torn} || RemoteMemory.Error || Output.Error;
+
+/// Walks one snapshot of a thread's stack into `frame_ints`; returns the number of ints.
+fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
+    const f = s.offsets.frame;
+    s.frame_cache.reset();
+
+    var depth: usize = 0;
+    var truncated = false;
+    var last_frame: u64 = 0;
+    var detector: CycleDetector = .{};
+    var frame = thread.current_frame;
+    for (0..limits.frame_chain_max) |_| {
+        if (frame == 0) break;
+        if (frame % 8 != 0 or detector.step(frame)) return error.Torn;
+        var bytes: [256]u8 = undefined;
+        try s.frame_cache.read(s.memory, frame, bytes[0..@intCast(f.read_bytes)]);
+        const owner = bytes[@intCast(f.owner)];
+        if (owner > 4) return error.Torn;
+        if (owner < s.offsets.frame_owner_internal_min) {
+            if (depth == limits.stack_depth_max) {
+                truncated = true;
+                break;
+            }
+            s.executables[depth] = word(&bytes, f.executable) & ~s.offsets.executable_tag_mask;
+            s.instr_ptrs[depth] = word(&bytes, f.instr_ptr);
+            depth += 1;
+        }
+        last_frame = frame;
+        frame = word(&bytes, f.previous);
+    } else return error.Torn; // Longer than any real chain: a loop the detector has not closed yet.
+
+    // 3.15: a complete chain ends at the thread's sentinel frame.
+    if (s.offsets.thread.base_frame != null) {
+        if (!truncated and last_frame != 0 and last_frame != thread.base_frame) return error.Torn;
+    }
+    try s.resolveCodes(depth);
+    var ints = 2 * depth;
+    if (truncated) {
+        s.frame_ints[ints] = 0;
+        s.frame_ints[ints + 1] = 0;
+        ints += 2;
+    }
+    return ints;
+}
+
+/// Turns the stack's executables into code ids and its instruction pointers into indexes,
+/// reading every distinct code header in one batch.
+fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
+    const code_size: usize = @intCast(s.offsets.code.size);
+    s.distinct.clear();
+    for (s.executables[0..depth]) |executable| {
+        if (executable == 0 or executable % 8 != 0) return error.Torn;
+        _ = s.distinct.indexOf(executable);
+    }
+    const codes = s.distinct.addresses();
+    try s.readHeaders(codes, code_size);
+
+    for (codes, 0..) |address, i| {
+        const header = s.headers[i * code_size ..][0..code_size];
+        if (!try s.isCode(word(header, s.offsets.object.ob_type))) return error.Torn;
+        s.distinct.ids[i] = try s.code_cache.idFor(s.memory, s.offsets, address, header, s.out, monotonicNs());
+    }
+    for (0..depth) |level| {
+        const i = s.distinct.indexOf(s.executables[level]);
+        const header = s.headers[i * code_size ..][0..code_size];
+        const size_units = word(header, s.offsets.object.ob_size);
+        const bytecode = s.executables[level] + s.offsets.code.co_code_adaptive;
+        const instr_ptr = s.instr_ptrs[level];
+        if (instr_ptr < bytecode or (instr_ptr - bytecode) % 2 != 0) return error.Torn;
+        const index = (instr_ptr - bytecode) / 2;
+        if (index > size_units) return error.Torn;
+        s.frame_ints[2 * level] = s.distinct.ids[i];
+        s.frame_ints[2 * level + 1] = @intCast(index);
+    }
+}
+
+/// Reads `code_size` bytes at each address into `headers`, batched by `limits.iovecs_max`.
+fn readHeaders(s: *Sampler, codes: []const u64, code_size: usize) RemoteMemory.Error!void {
+    var segments: [limits.iovecs_max]RemoteMemory.Segment = undefined;
+    var first: usize = 0;
+    while (first < codes.len) : (first += segments.len) {
+        const batch = codes[first..@min(codes.len, first + segments.len)];
+        for (batch, 0..) |address, j| {
+            segments[j] = .{ .address = address, .buffer = s.headers[(first + j) * code_size ..][0..code_size] };
+        }
+        const read = try s.memory.readSegments(segments[0..batch.len]);
+        // A short batch: read the rest one by one, so that one bad address fails alone.
+        for (segments[read / code_size .. batch.len]) |segment| try s.memory.read(segment.address, segment.buffer);
+    }
+}
+
+/// Whether `ob_type` is the code type, learning its address from the first type named "code".
+fn isCode(s: *Sampler, ob_type: u64) RemoteMemory.Error!bool {
+    if (s.code_type) |code_type| return ob_type == code_type;
+    const name_address = s.memory.readValue(u64, ob_type + s.offsets.type_object.tp_name) catch |err|
+        return if (err == error.Unmapped) false else err;
+    var name: [5]u8 = undefined;
+    s.memory.read(name_address, &name) catch |err| return if (err == error.Unmapped) false else err;
+    if (!std.mem.eql(u8, &name, "code\x00")) return false;
+    s.code_type = ob_type;
+    return true;
+}
+
+/// The distinct code addresses of one stack, in first-seen order, with an index from address
+/// to position. Open addressing with generation stamps, so clearing is O(1).
+const DistinctCodes = struct {
+    const slot_count = 2 * limits.stack_depth_max;
+    slot_keys: []u64,
+    slot_generations: []u32,
+    slot_indexes: []u16,
+    generation: u32 = 0,
+    list: []u64,
+    ids: []u32,
+    count: usize = 0,
+
+    fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!DistinctCodes {
+        const generations = try gpa.alloc(u32, slot_count);
+        @memset(generations, 0);
+        return .{
+            .slot_keys = try gpa.alloc(u64, slot_count),
+            .slot_generations = generations,
+            .slot_indexes = try gpa.alloc(u16, slot_count),
+            .list = try gpa.alloc(u64, limits.stack_depth_max),
+            .ids = try gpa.alloc(u32, limits.stack_depth_max),
+        };
+    }
+
+    fn clear(set: *DistinctCodes) void {
+        set.generation +%= 1;
+        if (set.generation == 0) {
+            @memset(set.slot_generations, 0);
+            set.generation = 1;
+        }
+        set.count = 0;
+    }
+
+    /// Position of `address`, adding it if new. At most `stack_depth_max` addresses per clear.
+    fn indexOf(set: *DistinctCodes, address: u64) usize {
+        var slot: usize = @intCast((address >> 4) *% 0x9e3779b97f4a7c15 >> 51);
+        // The table is at most half full, so a free slot or the key is always found.
+        while (true) : (slot = (slot + 1) % slot_count) {
+            if (set.slot_generations[slot] != set.generation) {
+                assert(set.count < set.list.len);
+                set.slot_generations[slot] = set.generation;
+                set.slot_keys[slot] = address;
+                set.slot_indexes[slot] = @intCast(set.count);
+                set.list[set.count] = address;
+                set.count += 1;
+                return set.count - 1;
+            }
+            if (set.slot_keys[slot] == address) return set.slot_indexes[slot];
+        }
+    }
+
+    fn addresses(set: *const DistinctCodes) []const u64 {
+        return set.list[0..set.count];
+    }
+
+    comptime {
+        assert(slot_count == 1 << 13); // `indexOf` hashes to 13 bits.
+    }
+};
+
+fn word(bytes: []const u8, offset: u64) u64 {
+    return std.mem.readInt(u64, bytes[@intCast(offset)..][0..8], .little);
+}
+
+fn stdinClosed() bool {
+    var pollfds = [_]linux.pollfd{.{ .fd = 0, .events = linux.POLL.IN }};
+    const rc = linux.poll(&pollfds, 1, 0);
+    if (linux.errno(rc) != .SUCCESS or rc == 0) return false;
+    if (pollfds[0].revents & (linux.POLL.HUP | linux.POLL.ERR | linux.POLL.NVAL) != 0) return true;
+    // Readable: end of file reads 0 bytes; anything else sent by the orchestrator is ignored.
+    var byte: [64]u8 = undefined;
+    const read = linux.read(0, &byte, byte.len);
+    return linux.errno(read) == .SUCCESS and read == 0;
+}
+
+pub fn monotonicNs() u64 {
+    return clockNs(.MONOTONIC);
+}
+
+fn realtimeNs() u64 {
+    return clockNs(.REALTIME);
+}
+
+fn clockNs(clock: linux.clockid_t) u64 {
+    var ts: linux.timespec = undefined;
+    _ = linux.clock_gettime(clock, &ts);
+    return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
+}
+
+/// Sleeps until the monotonic clock reaches `deadline_ns`, or a signal arrives.
+fn sleepUntil(deadline_ns: u64) void {
+    const ts: linux.timespec = .{
+        .sec = @intCast(deadline_ns / std.time.ns_per_s),
+        .nsec = @intCast(deadline_ns % std.time.ns_per_s),
+    };
+    _ = linux.clock_nanosleep(.MONOTONIC, .{ .ABSTIME = true }, &ts, null);
+}
+
+test "distinct codes keep first-seen order" {
+    var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
+    defer arena.deinit();
+    var set = try DistinctCodes.init(arena.allocator());
+    set.clear();
+    try std.testing.expectEqual(@as(usize, 0), set.indexOf(0x7000));
+    try std.testing.expectEqual(@as(usize, 1), set.indexOf(0x8000));
+    try std.testing.expectEqual(@as(usize, 0), set.indexOf(0x7000));
+    try std.testing.expectEqualSlices(u64, &.{ 0x7000, 0x8000 }, set.addresses());
+    set.clear();
+    try std.testing.expectEqual(@as(usize, 0), set.indexOf(0x8000));
+}

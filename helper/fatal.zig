@@ -1,0 +1,52 @@
+//! Exit codes (the table in `docs/protocol.md`) and the one-sentence diagnostic that goes with a
+//! non-zero exit.
+//!
+//! Code that meets an operating failure (no such process, not Python, ...) records the exit
+//! code and a message in a `Diagnostic` and returns `error.Fatal`; only `main.zig` prints the
+//! message and exits. Expected races with the running target are not fatal: they become
+//! `sample_failed` messages (see `Sampler.zig`).
+
+const std = @import("std");
+
+/// Process exit status. The TypeScript contract test parses this enum as text: keep one field
+/// per line with an explicit value, named as in `docs/protocol.md`.
+pub const ExitCode = enum(u8) {
+    ok = 0,
+    usage = 1,
+    permission_denied = 2,
+    process_not_found = 3,
+    not_python = 4,
+    python_unsupported = 5,
+    output_closed = 6,
+    internal = 7,
+};
+
+pub const Error = error{Fatal};
+
+/// Why the helper is about to exit, filled where the failure is detected.
+pub const Diagnostic = struct {
+    code: ExitCode = .internal,
+    message_buffer: [512]u8 = undefined,
+    message_len: usize = 0,
+
+    /// Records the exit code and message, and returns the error to propagate.
+    pub fn fail(diagnostic: *Diagnostic, code: ExitCode, comptime format: []const u8, args: anytype) Error {
+        diagnostic.code = code;
+        const written = std.fmt.bufPrint(&diagnostic.message_buffer, format, args) catch
+            diagnostic.message_buffer[0..];
+        diagnostic.message_len = written.len;
+        return error.Fatal;
+    }
+
+    pub fn message(diagnostic: *const Diagnostic) []const u8 {
+        return diagnostic.message_buffer[0..diagnostic.message_len];
+    }
+};
+
+test "fail records the code and the message" {
+    var diagnostic: Diagnostic = .{};
+    const err = diagnostic.fail(.not_python, "process {d} does not look like CPython", .{42});
+    try std.testing.expectEqual(error.Fatal, err);
+    try std.testing.expectEqual(ExitCode.not_python, diagnostic.code);
+    try std.testing.expectEqualStrings("process 42 does not look like CPython", diagnostic.message());
+}

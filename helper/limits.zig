@@ -1,0 +1,88 @@
+//! Every maximum the helper obeys, in one place.
+//!
+//! The helper allocates only at start-up and never loops without a bound: each buffer size and
+//! each loop bound below is named here, with the relations between them checked at compile time.
+//! Protocol-visible limits (the stack depth, the rate range) are also documented in
+//! `docs/protocol.md`.
+
+const std = @import("std");
+
+/// Frames reported per sample; deeper stacks keep the leaf-most frames and end with the
+/// truncation marker.
+pub const stack_depth_max = 4096;
+/// Frames visited per walk, including the shim and sentinel frames that are not reported.
+pub const frame_chain_max = 2 * stack_depth_max + 16;
+/// Threads visited per interpreter per tick.
+pub const threads_max = 4096;
+/// Interpreters visited per tick.
+pub const interpreters_max = 256;
+
+/// Accepted sampling rates.
+pub const rate_hz_min = 1;
+pub const rate_hz_max = 200_000;
+/// Re-reads of a torn stack before it is reported as failed.
+pub const retries_max = 64;
+pub const retries_default = 4;
+
+/// Code points kept of a name or file name.
+pub const name_code_points_max = 1024;
+/// Bytes of a name or file name once converted to UTF-8.
+pub const name_bytes_max = name_code_points_max * 4;
+/// Bytes of a `co_linetable` sent in a `code` record; a longer table is sent empty.
+pub const line_table_bytes_max = 1 << 20;
+/// Distinct code objects remembered; the cache is cleared when it is full.
+pub const code_cache_entries_max = 65536;
+
+/// Size of a target page, the unit of the frame cache.
+pub const page_bytes = 4096;
+/// Pages held by the per-sample frame cache.
+pub const frame_cache_pages = 256;
+/// Pages fetched by one `process_vm_readv` when a frame's page is missing: the page itself and
+/// the pages below it, where the callers' frames live.
+pub const frame_read_ahead_pages = 8;
+/// Bytes of a `PyThreadState` window read per thread (3.15 keeps `base_frame` past `size`).
+pub const thread_state_bytes_max = 4096;
+/// Bytes of a code object header (`code_object.size`).
+pub const code_header_bytes_max = 1024;
+/// Remote iovecs per `process_vm_readv` (the kernel's IOV_MAX).
+pub const iovecs_max = 1024;
+
+/// Bytes of `/proc/PID/maps` read; a target with more mappings is scanned up to this size.
+pub const maps_bytes_max = 4 << 20;
+/// Bytes of a path from `/proc/PID/maps`.
+pub const path_bytes_max = 4096;
+/// Runtime candidates (ELF files) inspected.
+pub const candidates_max = 64;
+/// ELF program and section headers read per file.
+pub const elf_headers_max = 512;
+/// Symbols examined per symbol table.
+pub const elf_symbols_max = 1 << 22;
+/// Bytes of writable mappings scanned for the debug-offsets cookie in stripped targets.
+pub const cookie_scan_bytes_max = 256 << 20;
+/// Bytes of the `_Py_DebugOffsets` record read at the runtime address.
+pub const debug_offsets_bytes_max = 1024;
+/// Largest structure size accepted from the debug offsets (CPython's own validator uses 1 MiB).
+pub const struct_bytes_max = 1 << 20;
+
+/// Bytes of the stdout buffer. It is flushed when half full, so a largest message always fits.
+pub const output_bytes = 2 * message_bytes_max;
+/// Largest encoded message: a `code` record with three names and a full line table.
+pub const message_bytes_max = line_table_bytes_max + 3 * name_bytes_max + 256;
+/// Longest time a message waits in the stdout buffer.
+pub const output_latency_ns_max = 20 * std.time.ns_per_ms;
+/// How often stdin is polled for end of file (`--stop-on-stdin-eof`).
+pub const stdin_poll_interval_ns = 20 * std.time.ns_per_ms;
+/// How often `/proc/PID/stat` is read to notice that the target exited.
+pub const liveness_interval_ns = 100 * std.time.ns_per_ms;
+/// How often a `stats` message is sent.
+pub const stats_interval_ns = std.time.ns_per_s;
+
+comptime {
+    std.debug.assert(frame_read_ahead_pages <= frame_cache_pages);
+    std.debug.assert(frame_cache_pages <= iovecs_max);
+    std.debug.assert(std.math.isPowerOfTwo(frame_cache_pages));
+    // A full stack (two integers per frame, each at most 9 bytes) fits in the output buffer.
+    std.debug.assert((stack_depth_max + 1) * 2 * 9 + 64 <= message_bytes_max);
+    std.debug.assert(output_bytes >= 2 * message_bytes_max);
+    std.debug.assert(retries_default <= retries_max);
+}

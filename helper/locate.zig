@@ -1,0 +1,301 @@
+//! Finds the CPython runtime of a target process and reads its layout, or explains why not.
+//!
+//! Candidates are the ELF files mapped by the target, in order: the executable, `libpython*`,
+//! then any other file whose name contains `python` (unwinding.md section 1.1). Each is opened
+//! through `/proc/PID/exe` or `/proc/PID/root/...` (so targets in a chroot or another mount
+//! namespace work) and checked against the mapping's inode. The runtime is the `.PyRuntime`
+//! section or `_PyRuntime` symbol plus the load bias; for stripped files, writable mappings are
+//! scanned for the debug-offsets cookie. The result is a `Target` whose `PyOffsets` come from
+//! the `_Py_DebugOffsets` record (`py_offsets.zig`).
+
+const std = @import("std");
+const linux = std.os.linux;
+const limits = @import("limits.zig");
+const elf = @import("elf.zig");
+const fatal = @import("fatal.zig");
+const procfs = @import("procfs.zig");
+const proc_maps = @import("proc_maps.zig");
+const py_offsets = @import("py_offsets.zig");
+const RemoteMemory = @import("RemoteMemory.zig");
+
+pub const Target = struct {
+    offsets: py_offsets.PyOffsets,
+    runtime_address: u64,
+    /// The ELF that holds `_PyRuntime`, as `/proc/PID/maps` names it.
+    runtime_path_buffer: [limits.path_bytes_max]u8 = undefined,
+    runtime_path_len: usize = 0,
+    debug_build: bool = false,
+
+    pub fn runtimePath(target: *const Target) []const u8 {
+        return target.runtime_path_buffer[0..target.runtime_path_len];
+    }
+};
+
+const Rank = enum(u2) { executable, libpython, python };
+
+const Candidate = struct {
+    rank: Rank,
+    path: []const u8,
+    inode: u64,
+    /// The mapping with the lowest file offset, used for the load bias.
+    map_start: u64,
+    map_offset: u64,
+};
+
+/// Locates the runtime. `maps_buffer` receives `/proc/PID/maps`.
+pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnostic: *fatal.Diagnostic) fatal.Error!Target {
+    const maps_fd = procfs.open(pid, "maps") catch |err| return openFailure(pid, err, diagnostic);
+    defer procfs.close(maps_fd);
+    const maps = procfs.readAll(maps_fd, maps_buffer) catch |err| return openFailure(pid, err, diagnostic);
+
+    const exe_fd: ?linux.fd_t = procfs.open(pid, "exe") catch null;
+    defer if (exe_fd) |fd| procfs.close(fd);
+    const exe_inode = if (exe_fd) |fd| procfs.inode(fd) else null;
+
+    var candidates: [limits.candidates_max]Candidate = undefined;
+    const count = collectCandidates(maps, exe_inode, &candidates);
+
+    var version_hint: ?VersionHint = null;
+    for (candidates[0..count]) |candidate| {
+        const fd = if (candidate.rank == .executable and exe_fd != null)
+            exe_fd.?
+        else
+            openMapped(pid, candidate) orelse continue;
+        defer if (fd != exe_fd) procfs.close(fd);
+
+        const info = elf.inspect(.{ .fd = fd }) catch continue;
+        const bias = elf.loadBias(&info, candidate.map_start, candidate.map_offset) orelse continue;
+        if (version_hint == null) {
+            if (info.py_version_address) |address| {
+                const hex = memory.readValue(u32, address +% bias) catch |err| return readFailure(pid, err, diagnostic);
+                version_hint = .{ .hex = hex };
+            }
+        }
+        const runtime_link_address = info.runtime_address orelse continue;
+        return fromRuntime(pid, memory, runtime_link_address +% bias, candidate.path, info.debug_build, version_hint, diagnostic);
+    }
+
+    // Stripped files: look for the cookie that starts `_PyRuntime` in 3.13+.
+    if (try scanForCookie(pid, memory, maps, diagnostic)) |found| {
+        return fromRuntime(pid, memory, found.address, found.path, false, version_hint, diagnostic);
+    }
+
+    if (version_hint == null) {
+        for (candidates[0..count]) |candidate| {
+            if (versionFromName(basename(candidate.path))) |hint| {
+                version_hint = hint;
+                break;
+            }
+        }
+    }
+    if (version_hint) |hint| {
+        var text: [32]u8 = undefined;
+        return diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, which tachyon cannot read (supported: 3.13, 3.14, 3.15)", .{ pid, hint.format(&text) });
+    }
+    return diagnostic.fail(.not_python, "process {d} does not look like CPython (no _PyRuntime found)", .{pid});
+}
+
+fn fromRuntime(
+    pid: linux.pid_t,
+    memory: RemoteMemory,
+    runtime_address: u64,
+    path: []const u8,
+    debug_build: bool,
+    version_hint: ?VersionHint,
+    diagnostic: *fatal.Diagnostic,
+) fatal.Error!Target {
+    var record: [limits.debug_offsets_bytes_max]u8 = undefined;
+    memory.read(runtime_address, &record) catch |err| return readFailure(pid, err, diagnostic);
+    var text: [32]u8 = undefined;
+    const offsets = py_offsets.fromDebugOffsets(&record) catch |err| {
+        const hint: ?VersionHint = if (py_offsets.recordVersion(&record)) |hex| .{ .hex = hex } else version_hint;
+        const version = if (hint) |h| h.format(&text) else "older than 3.13";
+        return switch (err) {
+            error.FreeThreaded => diagnostic.fail(.python_unsupported, "process {d} runs a free-threaded build of Python {s}, which tachyon does not support yet", .{ pid, version }),
+            error.PreRelease => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}: 3.15 pre-releases before 3.15.0b4 are not supported", .{ pid, version }),
+            error.Inconsistent => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, whose debug offsets look inconsistent", .{ pid, version }),
+            error.NoCookie, error.UnsupportedVersion => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, which tachyon cannot read (supported: 3.13, 3.14, 3.15)", .{ pid, version }),
+        };
+    };
+    var target: Target = .{ .offsets = offsets, .runtime_address = runtime_address, .debug_build = debug_build };
+    target.runtime_path_len = @min(path.len, target.runtime_path_buffer.len);
+    @memcpy(target.runtime_path_buffer[0..target.runtime_path_len], path[0..target.runtime_path_len]);
+    return target;
+}
+
+/// Lists the candidate files, best first, one entry per file.
+fn collectCandidates(maps: []const u8, exe_inode: ?u64, candidates: *[limits.candidates_max]Candidate) usize {
+    var count: usize = 0;
+    var it = proc_maps.Iterator.init(maps);
+    while (it.next()) |mapping| {
+        if (!mapping.isFileBacked()) continue;
+        const name = mapping.basename();
+        const rank: Rank = if (exe_inode != null and mapping.inode == exe_inode.?)
+            .executable
+        else if (std.mem.find(u8, name, "libpython") != null)
+            .libpython
+        else if (std.mem.find(u8, name, "python") != null)
+            .python
+        else
+            continue;
+
+        const existing = for (candidates[0..count]) |*candidate| {
+            if (candidate.inode == mapping.inode and std.mem.eql(u8, candidate.path, mapping.path)) break candidate;
+        } else null;
+        if (existing) |candidate| {
+            if (mapping.offset < candidate.map_offset) {
+                candidate.map_start = mapping.start;
+                candidate.map_offset = mapping.offset;
+            }
+            continue;
+        }
+        if (count == candidates.len) continue;
+        candidates[count] = .{ .rank = rank, .path = mapping.path, .inode = mapping.inode, .map_start = mapping.start, .map_offset = mapping.offset };
+        count += 1;
+    }
+    std.sort.insertion(Candidate, candidates[0..count], {}, struct {
+        fn lessThan(_: void, a: Candidate, b: Candidate) bool {
+            return @intFromEnum(a.rank) < @intFromEnum(b.rank);
+        }
+    }.lessThan);
+    return count;
+}
+
+/// Opens a mapped file as the target sees it: through `/proc/PID/root` first, then through
+/// `/proc/PID/map_files`, then by its path here. The inode must match the mapping's.
+fn openMapped(pid: linux.pid_t, candidate: Candidate) ?linux.fd_t {
+    var buffer: [limits.path_bytes_max + 64]u8 = undefined;
+    for (0..3) |attempt| {
+        const path: [:0]const u8 = switch (attempt) {
+            0 => std.mem.printSentinel(&buffer, "/proc/{d}/root{s}", .{ pid, candidate.path }, 0),
+            1 => std.mem.printSentinel(&buffer, "/proc/{d}/map_files/{x}-{x}", .{ pid, candidate.map_start, candidate.map_start + 1 }, 0),
+            else => std.mem.printSentinel(&buffer, "{s}", .{candidate.path}, 0),
+        } catch continue;
+        const fd = procfs.openPath(path) catch continue;
+        if (procfs.inode(fd) == candidate.inode) return fd;
+        procfs.close(fd);
+    }
+    return null;
+}
+
+const CookieHit = struct { address: u64, path: []const u8 };
+
+/// Scans writable file-backed mappings, 8 bytes at a time, for `xdebugpy` followed by a
+/// 3.13+ version (unwinding.md section 1.4). Bounded by `limits.cookie_scan_bytes_max`.
+fn scanForCookie(pid: linux.pid_t, memory: RemoteMemory, maps: []const u8, diagnostic: *fatal.Diagnostic) fatal.Error!?CookieHit {
+    var chunk: [65536]u8 = undefined;
+    var scanned: u64 = 0;
+    var it = proc_maps.Iterator.init(maps);
+    while (it.next()) |mapping| {
+        if (!mapping.isFileBacked() or !mapping.writable or !mapping.readable) continue;
+        var address = mapping.start;
+        while (address < mapping.end and scanned < limits.cookie_scan_bytes_max) {
+            const len: usize = @intCast(@min(chunk.len, mapping.end - address));
+            memory.read(address, chunk[0..len]) catch |err| switch (err) {
+                error.Unmapped => break,
+                else => return readFailure(pid, err, diagnostic),
+            };
+            var at: usize = 0;
+            while (at + 16 <= len) : (at += 8) {
+                if (!std.mem.eql(u8, chunk[at..][0..8], py_offsets.cookie)) continue;
+                const version = std.mem.readInt(u64, chunk[at + 8 ..][0..8], .little);
+                if (version >> 24 == 3 and (version >> 16) & 0xff >= 13) {
+                    return .{ .address = address + at, .path = mapping.path };
+                }
+            }
+            address += len;
+            scanned += len;
+        }
+    }
+    return null;
+}
+
+/// A Python version known without its debug offsets, only to name it in an error message.
+const VersionHint = struct {
+    hex: u32,
+
+    /// "3.12.1", "3.15.0b3", or "3.12" when only the minor is known (micro 0xff).
+    fn format(hint: VersionHint, buffer: *[32]u8) []const u8 {
+        const major = hint.hex >> 24;
+        const minor = (hint.hex >> 16) & 0xff;
+        const micro = (hint.hex >> 8) & 0xff;
+        const level = (hint.hex >> 4) & 0xf;
+        const serial = hint.hex & 0xf;
+        if (micro == 0xff) return std.fmt.bufPrint(buffer, "{d}.{d}", .{ major, minor }) catch unreachable;
+        const level_text: []const u8 = switch (level) {
+            0xa => "a",
+            0xb => "b",
+            0xc => "rc",
+            else => return std.fmt.bufPrint(buffer, "{d}.{d}.{d}", .{ major, minor, micro }) catch unreachable,
+        };
+        return std.fmt.bufPrint(buffer, "{d}.{d}.{d}{s}{d}", .{ major, minor, micro, level_text, serial }) catch unreachable;
+    }
+};
+
+fn basename(path: []const u8) []const u8 {
+    const slash = std.mem.findScalarLast(u8, path, '/') orelse return path;
+    return path[slash + 1 ..];
+}
+
+/// Reads "X.Y" after "python" in a file name such as `libpython3.12.so.1.0` or `python3.9`.
+fn versionFromName(name: []const u8) ?VersionHint {
+    const at = std.mem.find(u8, name, "python") orelse return null;
+    const rest = name[at + "python".len ..];
+    const dot = std.mem.findScalar(u8, rest, '.') orelse return null;
+    const major = std.fmt.parseInt(u8, rest[0..dot], 10) catch return null;
+    var end = dot + 1;
+    while (end < rest.len and std.ascii.isDigit(rest[end])) end += 1;
+    const minor = std.fmt.parseInt(u8, rest[dot + 1 .. end], 10) catch return null;
+    return .{ .hex = @as(u32, major) << 24 | @as(u32, minor) << 16 | 0xff00 };
+}
+
+fn openFailure(pid: linux.pid_t, err: procfs.OpenError, diagnostic: *fatal.Diagnostic) fatal.Error {
+    return switch (err) {
+        error.NotFound => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
+        error.PermissionDenied => permissionDenied(pid, diagnostic),
+        error.OtherFailure => diagnostic.fail(.internal, "cannot read /proc/{d}/maps", .{pid}),
+    };
+}
+
+pub fn readFailure(pid: linux.pid_t, err: RemoteMemory.Error, diagnostic: *fatal.Diagnostic) fatal.Error {
+    return switch (err) {
+        error.ProcessGone => diagnostic.fail(.process_not_found, "process {d} exited", .{pid}),
+        error.PermissionDenied => permissionDenied(pid, diagnostic),
+        error.Unmapped => diagnostic.fail(.not_python, "process {d} does not look like CPython (its runtime address is not readable)", .{pid}),
+    };
+}
+
+pub fn permissionDenied(pid: linux.pid_t, diagnostic: *fatal.Diagnostic) fatal.Error {
+    return diagnostic.fail(.permission_denied, "not allowed to read process {d}: run as its owner with kernel.yama.ptrace_scope=0, or as root / with CAP_SYS_PTRACE", .{pid});
+}
+
+const testing = std.testing;
+
+test "candidates: executable first, then libpython, then other python files" {
+    const maps =
+        \\00400000-00401000 r--p 00000000 08:01 10 /usr/bin/uwsgi
+        \\7f0000000000-7f0000001000 r--p 00000000 08:01 30 /usr/lib/python3/dist-packages/_x.cpython-313.so
+        \\7f0000100000-7f0000101000 r-xp 00001000 08:01 20 /usr/lib/libpython3.13.so.1.0
+        \\7f00000ff000-7f0000100000 r--p 00000000 08:01 20 /usr/lib/libpython3.13.so.1.0
+        \\7f0000200000-7f0000201000 r--p 00000000 08:01 40 /usr/lib/libc.so.6
+        \\00401000-00402000 r-xp 00001000 08:01 10 /usr/bin/uwsgi
+    ;
+    var candidates: [limits.candidates_max]Candidate = undefined;
+    const count = collectCandidates(maps, 10, &candidates);
+    try testing.expectEqual(@as(usize, 3), count);
+    try testing.expectEqual(Rank.executable, candidates[0].rank);
+    try testing.expectEqual(@as(u64, 0x400000), candidates[0].map_start);
+    try testing.expectEqual(Rank.libpython, candidates[1].rank);
+    try testing.expectEqual(@as(u64, 0x7f00000ff000), candidates[1].map_start);
+    try testing.expectEqual(@as(u64, 0), candidates[1].map_offset);
+    try testing.expectEqual(Rank.python, candidates[2].rank);
+}
+
+test "versions named in error messages" {
+    var text: [32]u8 = undefined;
+    try testing.expectEqualStrings("3.12", versionFromName("libpython3.12.so.1.0").?.format(&text));
+    try testing.expectEqualStrings("3.9", versionFromName("python3.9").?.format(&text));
+    try testing.expectEqual(@as(?VersionHint, null), versionFromName("python"));
+    try testing.expectEqualStrings("3.12.1", (VersionHint{ .hex = 0x030c01f0 }).format(&text));
+    try testing.expectEqualStrings("3.15.0b3", (VersionHint{ .hex = 0x030f00b3 }).format(&text));
+}

@@ -1,0 +1,162 @@
+//! `tachyon-helper`: samples the Python stacks of a running CPython process and streams them
+//! to stdout as MessagePack (`docs/protocol.md`). This file is the only place that exits: it
+//! parses the options, opens the target (while privileged, when installed setuid), drops
+//! privileges, runs the `Sampler`, and turns the outcome into an exit code (`fatal.zig`).
+//!
+//! Layout of the helper: `locate.zig` finds the runtime (`proc_maps.zig`, `elf.zig`) and its
+//! layout (`py_offsets.zig`); `Sampler.zig` walks stacks through `RemoteMemory.zig`,
+//! `FrameCache.zig` and `CodeCache.zig`; `wire.zig` and `Output.zig` write the stream.
+
+const std = @import("std");
+const linux = std.os.linux;
+const fatal = @import("fatal.zig");
+const limits = @import("limits.zig");
+const locate = @import("locate.zig");
+const procfs = @import("procfs.zig");
+const wire = @import("wire.zig");
+const Options = @import("Options.zig");
+const Output = @import("Output.zig");
+const RemoteMemory = @import("RemoteMemory.zig");
+const Sampler = @import("Sampler.zig");
+
+pub fn main(init: std.process.Init.Minimal) u8 {
+    var args: [64][]const u8 = undefined;
+    const argv = init.args.vector;
+    if (argv.len > args.len) return usageError("too many arguments");
+    for (argv[1..], 0..) |arg, i| args[i] = std.mem.span(arg);
+
+    var message: [256]u8 = undefined;
+    const command = Options.parse(args[0 .. argv.len - 1], &message) catch
+        return usageError(std.mem.sliceTo(&message, 0));
+    switch (command) {
+        .help => {
+            writeAll(1, Options.usage);
+            return @intFromEnum(fatal.ExitCode.ok);
+        },
+        .version => {
+            var line: [64]u8 = undefined;
+            writeAll(1, std.fmt.bufPrint(&line, "tachyon-helper {s} protocol {d}\n", .{ wire.helper_version, wire.protocol_version }) catch unreachable);
+            return @intFromEnum(fatal.ExitCode.ok);
+        },
+        .run => |options| {
+            var diagnostic: fatal.Diagnostic = .{};
+            run(options, &diagnostic) catch {
+                var line: [600]u8 = undefined;
+                writeAll(2, std.fmt.bufPrint(&line, "tachyon-helper: {s}\n", .{diagnostic.message()}) catch diagnostic.message());
+                return @intFromEnum(diagnostic.code);
+            };
+            return @intFromEnum(fatal.ExitCode.ok);
+        },
+    }
+}
+
+fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
+    installSignalHandlers();
+    const gpa = std.heap.page_allocator;
+    const maps_buffer = gpa.alloc(u8, limits.maps_bytes_max) catch return outOfMemory(diagnostic);
+    const output_buffer = gpa.alloc(u8, limits.output_bytes) catch return outOfMemory(diagnostic);
+
+    const pid = options.pid;
+    const stat_fd = procfs.open(pid, "stat") catch |err| return switch (err) {
+        error.NotFound => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
+        error.PermissionDenied => locate.permissionDenied(pid, diagnostic),
+        error.OtherFailure => diagnostic.fail(.internal, "cannot open /proc/{d}/stat", .{pid}),
+    };
+
+    // Installed setuid: the real user must own the target; open what needs privilege, then drop.
+    const real_uid = linux.getuid();
+    const setuid = linux.geteuid() != real_uid;
+    var memory: RemoteMemory = .{ .pid = pid };
+    if (setuid) {
+        try checkOwner(pid, real_uid, diagnostic);
+        memory.mem_fd = procfs.open(pid, "mem") catch return locate.permissionDenied(pid, diagnostic);
+    }
+    const target = try locate.locate(pid, memory, maps_buffer, diagnostic);
+    if (setuid) try dropPrivileges(diagnostic);
+    gpa.free(maps_buffer);
+
+    var out: Output = .init(1, output_buffer);
+    var sampler = Sampler.init(gpa, options, &target, memory, stat_fd, &out) catch return outOfMemory(diagnostic);
+    _ = sampler.run() catch |err| switch (err) {
+        error.OutputClosed => return diagnostic.fail(.output_closed, "stdout was closed by the reader", .{}),
+    };
+}
+
+/// The real user may read the target only if it owns it (all of the target's uids) or is root.
+fn checkOwner(pid: linux.pid_t, real_uid: linux.uid_t, diagnostic: *fatal.Diagnostic) fatal.Error!void {
+    if (real_uid == 0) return;
+    const fd = procfs.open(pid, "status") catch return locate.permissionDenied(pid, diagnostic);
+    defer procfs.close(fd);
+    var buffer: [4096]u8 = undefined;
+    const status = procfs.readAll(fd, &buffer) catch return locate.permissionDenied(pid, diagnostic);
+    const uids = procfs.uidsFromStatus(status) orelse return locate.permissionDenied(pid, diagnostic);
+    if (uids.real != real_uid or uids.effective != real_uid or uids.saved != real_uid) {
+        return locate.permissionDenied(pid, diagnostic);
+    }
+}
+
+fn dropPrivileges(diagnostic: *fatal.Diagnostic) fatal.Error!void {
+    const gid = linux.getgid();
+    const uid = linux.getuid();
+    if (linux.errno(linux.setresgid(gid, gid, gid)) != .SUCCESS or
+        linux.errno(linux.setresuid(uid, uid, uid)) != .SUCCESS or
+        linux.geteuid() != uid)
+    {
+        return diagnostic.fail(.internal, "could not drop privileges to uid {d}", .{uid});
+    }
+}
+
+/// SIGINT and SIGTERM ask for a clean stop (the sleep returns early: no SA_RESTART); SIGPIPE
+/// is ignored so that a closed stdout shows up as a failed write.
+fn installSignalHandlers() void {
+    const stop: linux.Sigaction = .{ .handler = .{ .handler = onStopSignal }, .mask = linux.sigemptyset(), .flags = 0 };
+    _ = linux.sigaction(.INT, &stop, null);
+    _ = linux.sigaction(.TERM, &stop, null);
+    const ignore: linux.Sigaction = .{ .handler = .{ .handler = linux.SIG.IGN }, .mask = linux.sigemptyset(), .flags = 0 };
+    _ = linux.sigaction(.PIPE, &ignore, null);
+}
+
+fn onStopSignal(_: linux.SIG) callconv(.c) void {
+    Sampler.stop_signal.store(true, .monotonic);
+}
+
+fn outOfMemory(diagnostic: *fatal.Diagnostic) fatal.Error {
+    return diagnostic.fail(.internal, "out of memory while allocating the sampling buffers", .{});
+}
+
+fn usageError(message: []const u8) u8 {
+    var line: [300]u8 = undefined;
+    writeAll(2, Options.usage);
+    writeAll(2, std.fmt.bufPrint(&line, "tachyon-helper: {s}\n", .{message}) catch message);
+    return @intFromEnum(fatal.ExitCode.usage);
+}
+
+/// Best-effort write for the few human-readable lines (stderr, --help, --version).
+fn writeAll(fd: linux.fd_t, bytes: []const u8) void {
+    var written: usize = 0;
+    for (0..64) |_| {
+        if (written == bytes.len) return;
+        const rc = linux.write(fd, bytes[written..].ptr, bytes.len - written);
+        if (linux.errno(rc) != .SUCCESS) return;
+        written += rc;
+    }
+}
+
+test {
+    _ = @import("limits.zig");
+    _ = @import("fatal.zig");
+    _ = @import("wire.zig");
+    _ = @import("Output.zig");
+    _ = @import("Options.zig");
+    _ = @import("proc_maps.zig");
+    _ = @import("elf.zig");
+    _ = @import("RemoteMemory.zig");
+    _ = @import("py_offsets.zig");
+    _ = @import("pep393.zig");
+    _ = @import("cycle.zig");
+    _ = @import("procfs.zig");
+    _ = @import("locate.zig");
+    _ = @import("FrameCache.zig");
+    _ = @import("CodeCache.zig");
+    _ = @import("Sampler.zig");
+}

@@ -1,0 +1,445 @@
+//! `PyOffsets`: the one description of CPython's memory layout that the walker consults, and
+//! where it comes from.
+//!
+//! Today the only source is the `_Py_DebugOffsets` record that CPython 3.13+ keeps at the start
+//! of `_PyRuntime` (`fromDebugOffsets`): a flat run of little-endian u64s whose order differs
+//! per minor version (`RecordLayout`, from unwinding.md section 2.2). Versions without that
+//! record (3.8-3.12) will fill the same `PyOffsets` from built-in tables; the walker does not
+//! care which source was used. All offsets are in bytes from the start of their own struct.
+
+const std = @import("std");
+const limits = @import("limits.zig");
+
+pub const PyOffsets = struct {
+    version_hex: u32,
+    runtime: struct {
+        interpreters_head: u64,
+    },
+    interpreter: struct {
+        id: u64,
+        next: u64,
+        threads_head: u64,
+        /// `threads.main` (3.14+); on 3.13 the main thread is the oldest, the list's last.
+        threads_main: ?u64,
+        /// The interpreter's own GIL (`_gil.locked` as an int, `_gil.last_holder`).
+        gil_locked: u64,
+        gil_holder: u64,
+    },
+    thread: struct {
+        next: u64,
+        current_frame: u64,
+        native_thread_id: u64,
+        /// 3.15: a pointer to the sentinel frame every complete chain ends at (the sentinel
+        /// itself is embedded past `PyThreadState`; checked live on 3.15.2).
+        base_frame: ?u64,
+        /// 3.15: per-thread GIL flag (int).
+        holds_gil: ?u64,
+        /// Bytes to read to cover every field above.
+        read_bytes: u64,
+    },
+    frame: struct {
+        previous: u64,
+        executable: u64,
+        instr_ptr: u64,
+        owner: u64,
+        read_bytes: u64,
+    },
+    code: struct {
+        /// sizeof(PyCodeObject): the header read per sample.
+        size: u64,
+        filename: u64,
+        name: u64,
+        qualname: u64,
+        linetable: u64,
+        firstlineno: u64,
+        co_code_adaptive: u64,
+    },
+    object: struct {
+        ob_type: u64,
+        /// `PyVarObject.ob_size`: for a code object, its bytecode length in code units.
+        ob_size: u64,
+    },
+    type_object: struct {
+        tp_name: u64,
+    },
+    unicode: struct {
+        state: u64,
+        length: u64,
+        /// Where the characters of a compact ASCII string start.
+        ascii_data: u64,
+        /// Where the characters of a compact non-ASCII string start.
+        compact_data: u64,
+    },
+    bytes: struct {
+        ob_size: u64,
+        ob_sval: u64,
+    },
+    /// Frames whose `owner` is at least this are C-stack shims, interpreter entry frames or the
+    /// 3.15 sentinel, never Python functions (3.13: CSTACK = 3; 3.14+: INTERPRETER = 3).
+    frame_owner_internal_min: u8 = 3,
+    /// Tag bits of `f_executable` (a `_PyStackRef` in 3.14+; 3.13 objects are aligned anyway).
+    executable_tag_mask: u64 = 3,
+
+    pub fn minor(offsets: PyOffsets) u8 {
+        return @truncate(offsets.version_hex >> 16);
+    }
+};
+
+pub const cookie = "xdebugpy";
+
+pub const Error = error{
+    /// No `xdebugpy` cookie: not 3.13+, or not a runtime at all.
+    NoCookie,
+    /// A version this helper has no record layout for.
+    UnsupportedVersion,
+    /// A 3.15 pre-release older than beta 4, whose record layout differs.
+    PreRelease,
+    FreeThreaded,
+    /// Sizes or offsets that fail the sanity checks of unwinding.md section 2.1.
+    Inconsistent,
+};
+
+/// Reads the `PY_VERSION_HEX` of a record, or null without the cookie.
+pub fn recordVersion(record: []const u8) ?u32 {
+    if (record.len < 16 or !std.mem.eql(u8, record[0..8], cookie)) return null;
+    return @truncate(std.mem.readInt(u64, record[8..16], .little));
+}
+
+/// Builds `PyOffsets` from a `_Py_DebugOffsets` record read at `&_PyRuntime`.
+pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
+    const version_hex = recordVersion(record) orelse return error.NoCookie;
+    if (version_hex >> 24 != 3) return error.UnsupportedVersion;
+    const layout: *const RecordLayout = switch (@as(u8, @truncate(version_hex >> 16))) {
+        13 => &RecordLayout.v3_13,
+        14 => &RecordLayout.v3_14,
+        15 => if (version_hex < 0x030f00b4) return error.PreRelease else &RecordLayout.v3_15,
+        else => return error.UnsupportedVersion,
+    };
+    if (record.len < layout.record_bytes) return error.Inconsistent;
+    const r: Record = .{ .bytes = record };
+    if (r.get(layout.free_threaded) != 0) return error.FreeThreaded;
+
+    const interpreter_size = try r.structSize(layout.interpreter_size);
+    const thread_size = try r.structSize(layout.thread_size);
+    const frame_size = try r.structSize(layout.frame_size);
+    const code_size = try r.structSize(layout.code_size);
+    const object_size = try r.structSize(layout.object_size);
+    const type_size = try r.structSize(layout.type_size);
+    const unicode_size = try r.structSize(layout.unicode_size);
+    const bytes_size = try r.structSize(layout.bytes_size);
+    const runtime_size = try r.structSize(layout.runtime_size);
+    // `ob_size` is read from code objects, which are variable-size objects like tuples.
+    const tuple_size = try r.structSize(layout.tuple_size);
+
+    var offsets: PyOffsets = .{
+        .version_hex = version_hex,
+        .runtime = .{ .interpreters_head = try r.field(layout.interpreters_head, 8, runtime_size) },
+        .interpreter = .{
+            .id = try r.field(layout.interpreter_id, 8, interpreter_size),
+            .next = try r.field(layout.interpreter_next, 8, interpreter_size),
+            .threads_head = try r.field(layout.threads_head, 8, interpreter_size),
+            .threads_main = if (layout.threads_main) |at| try r.field(at, 8, interpreter_size) else null,
+            .gil_locked = try r.field(layout.gil_locked, 4, interpreter_size),
+            .gil_holder = try r.field(layout.gil_holder, 8, interpreter_size),
+        },
+        .thread = .{
+            .next = try r.field(layout.thread_next, 8, thread_size),
+            .current_frame = try r.field(layout.current_frame, 8, thread_size),
+            .native_thread_id = try r.field(layout.native_thread_id, 8, thread_size),
+            .base_frame = if (layout.base_frame) |at| try r.field(at, 8, thread_size) else null,
+            .holds_gil = if (layout.holds_gil) |at| try r.field(at, 4, thread_size) else null,
+            .read_bytes = 0,
+        },
+        .frame = .{
+            .previous = try r.field(layout.frame_previous, 8, frame_size),
+            .executable = try r.field(layout.frame_executable, 8, frame_size),
+            .instr_ptr = try r.field(layout.frame_instr_ptr, 8, frame_size),
+            .owner = try r.field(layout.frame_owner, 1, frame_size),
+            .read_bytes = 0,
+        },
+        .code = .{
+            .size = code_size,
+            .filename = try r.field(layout.code_filename, 8, code_size),
+            .name = try r.field(layout.code_name, 8, code_size),
+            .qualname = try r.field(layout.code_qualname, 8, code_size),
+            .linetable = try r.field(layout.code_linetable, 8, code_size),
+            .firstlineno = try r.field(layout.code_firstlineno, 4, code_size),
+            .co_code_adaptive = try r.field(layout.code_adaptive, 2, code_size + 2),
+        },
+        .object = .{
+            .ob_type = try r.field(layout.ob_type, 8, object_size),
+            .ob_size = try r.field(layout.tuple_ob_size, 8, tuple_size),
+        },
+        .type_object = .{ .tp_name = try r.field(layout.tp_name, 8, type_size) },
+        .unicode = .{
+            .state = try r.field(layout.unicode_state, 4, unicode_size),
+            .length = try r.field(layout.unicode_length, 8, unicode_size),
+            .ascii_data = try r.field(layout.unicode_ascii_size, 1, unicode_size),
+            .compact_data = undefined,
+        },
+        .bytes = .{
+            .ob_size = try r.field(layout.bytes_ob_size, 8, bytes_size),
+            .ob_sval = try r.field(layout.bytes_ob_sval, 1, bytes_size),
+        },
+    };
+    // 3.13 and 3.14 do not export sizeof(PyCompactUnicodeObject): it is PyASCIIObject plus
+    // `utf8_length` and `utf8` (unwinding.md section 3.4).
+    offsets.unicode.compact_data = if (layout.unicode_compact_size) |at|
+        try r.field(at, 1, unicode_size)
+    else
+        offsets.unicode.ascii_data + 16;
+
+    const t = offsets.thread;
+    offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id, t.base_frame orelse 0, t.holds_gil orelse 0);
+    const f = offsets.frame;
+    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner);
+    if (offsets.thread.read_bytes > limits.thread_state_bytes_max) return error.Inconsistent;
+    if (offsets.code.size > limits.code_header_bytes_max) return error.Inconsistent;
+    if (offsets.object.ob_size + 8 > offsets.code.size) return error.Inconsistent;
+    return offsets;
+}
+
+/// A `_Py_DebugOffsets` record as u64 values at byte positions.
+const Record = struct {
+    bytes: []const u8,
+
+    fn get(r: Record, position: u16) u64 {
+        return std.mem.readInt(u64, r.bytes[position..][0..8], .little);
+    }
+
+    fn structSize(r: Record, position: u16) Error!u64 {
+        const size = r.get(position);
+        if (size == 0 or size >= limits.struct_bytes_max) return error.Inconsistent;
+        return size;
+    }
+
+    /// An offset of a `width`-byte field, which must be aligned and inside its struct.
+    fn field(r: Record, position: u16, width: u64, struct_size: u64) Error!u64 {
+        const offset = r.get(position);
+        if (offset % width != 0 or offset + width > struct_size) return error.Inconsistent;
+        return offset;
+    }
+};
+
+/// Byte positions, inside the record, of the fields the helper uses.
+const RecordLayout = struct {
+    record_bytes: u16,
+    free_threaded: u16 = 16,
+    runtime_size: u16 = 24,
+    interpreters_head: u16 = 40,
+    interpreter_size: u16 = 48,
+    interpreter_id: u16 = 56,
+    interpreter_next: u16 = 64,
+    threads_head: u16 = 72,
+    threads_main: ?u16,
+    gil_locked: u16,
+    gil_holder: u16,
+    thread_size: u16,
+    thread_next: u16,
+    current_frame: u16,
+    base_frame: ?u16,
+    native_thread_id: u16,
+    holds_gil: ?u16,
+    frame_size: u16,
+    frame_previous: u16,
+    frame_executable: u16,
+    frame_instr_ptr: u16,
+    frame_owner: u16,
+    code_size: u16,
+    code_filename: u16,
+    code_name: u16,
+    code_qualname: u16,
+    code_linetable: u16,
+    code_firstlineno: u16,
+    code_adaptive: u16,
+    object_size: u16,
+    ob_type: u16,
+    type_size: u16,
+    tp_name: u16,
+    tuple_size: u16,
+    tuple_ob_size: u16,
+    bytes_size: u16,
+    bytes_ob_size: u16,
+    bytes_ob_sval: u16,
+    unicode_size: u16,
+    unicode_state: u16,
+    unicode_length: u16,
+    unicode_ascii_size: u16,
+    unicode_compact_size: ?u16,
+
+    const v3_13: RecordLayout = .{
+        .record_bytes = 584,
+        .threads_main = null,
+        .gil_locked = 136,
+        .gil_holder = 144,
+        .thread_size = 152,
+        .thread_next = 168,
+        .current_frame = 184,
+        .base_frame = null,
+        .native_thread_id = 200,
+        .holds_gil = null,
+        .frame_size = 224,
+        .frame_previous = 232,
+        .frame_executable = 240,
+        .frame_instr_ptr = 248,
+        .frame_owner = 264,
+        .code_size = 272,
+        .code_filename = 280,
+        .code_name = 288,
+        .code_qualname = 296,
+        .code_linetable = 304,
+        .code_firstlineno = 312,
+        .code_adaptive = 344,
+        .object_size = 352,
+        .ob_type = 360,
+        .type_size = 368,
+        .tp_name = 376,
+        .tuple_size = 400,
+        .tuple_ob_size = 416,
+        .bytes_size = 512,
+        .bytes_ob_size = 520,
+        .bytes_ob_sval = 528,
+        .unicode_size = 536,
+        .unicode_state = 544,
+        .unicode_length = 552,
+        .unicode_ascii_size = 560,
+        .unicode_compact_size = null,
+    };
+
+    const v3_14: RecordLayout = .{
+        .record_bytes = 760,
+        .threads_main = 80,
+        .gil_locked = 144,
+        .gil_holder = 152,
+        .thread_size = 176,
+        .thread_next = 192,
+        .current_frame = 208,
+        .base_frame = null,
+        .native_thread_id = 224,
+        .holds_gil = null,
+        .frame_size = 248,
+        .frame_previous = 256,
+        .frame_executable = 264,
+        .frame_instr_ptr = 272,
+        .frame_owner = 288,
+        .code_size = 312,
+        .code_filename = 320,
+        .code_name = 328,
+        .code_qualname = 336,
+        .code_linetable = 344,
+        .code_firstlineno = 352,
+        .code_adaptive = 384,
+        .object_size = 400,
+        .ob_type = 408,
+        .type_size = 416,
+        .tp_name = 424,
+        .tuple_size = 448,
+        .tuple_ob_size = 464,
+        .bytes_size = 592,
+        .bytes_ob_size = 600,
+        .bytes_ob_sval = 608,
+        .unicode_size = 616,
+        .unicode_state = 624,
+        .unicode_length = 632,
+        .unicode_ascii_size = 640,
+        .unicode_compact_size = null,
+    };
+
+    const v3_15: RecordLayout = .{
+        .record_bytes = 888,
+        .threads_main = 80,
+        .gil_locked = 144,
+        .gil_holder = 152,
+        .thread_size = 176,
+        .thread_next = 192,
+        .current_frame = 208,
+        .base_frame = 216,
+        .native_thread_id = 248,
+        .holds_gil = 272,
+        .frame_size = 312,
+        .frame_previous = 320,
+        .frame_executable = 328,
+        .frame_instr_ptr = 336,
+        .frame_owner = 352,
+        .code_size = 376,
+        .code_filename = 384,
+        .code_name = 392,
+        .code_qualname = 400,
+        .code_linetable = 408,
+        .code_firstlineno = 416,
+        .code_adaptive = 448,
+        .object_size = 464,
+        .ob_type = 472,
+        .type_size = 480,
+        .tp_name = 488,
+        .tuple_size = 544,
+        .tuple_ob_size = 560,
+        .bytes_size = 688,
+        .bytes_ob_size = 696,
+        .bytes_ob_sval = 704,
+        .unicode_size = 712,
+        .unicode_state = 720,
+        .unicode_length = 728,
+        .unicode_ascii_size = 736,
+        .unicode_compact_size = 744,
+    };
+};
+
+const testing = std.testing;
+
+/// The 3.13.0 record as dumped from a live interpreter (unwinding.md section 2.2, x86_64 GIL).
+fn liveRecord3_13() [584]u8 {
+    var record: [584]u8 = @splat(0);
+    @memcpy(record[0..8], cookie);
+    const values = [_]struct { u16, u64 }{
+        .{ 8, 0x030d00f0 }, .{ 24, 283320 }, .{ 40, 632 },  .{ 48, 194968 }, .{ 56, 7272 },
+        .{ 64, 7264 },      .{ 72, 7344 },   .{ 136, 7768 }, .{ 144, 7760 },  .{ 152, 304 },
+        .{ 168, 8 },        .{ 184, 72 },    .{ 200, 160 },  .{ 224, 80 },    .{ 232, 8 },
+        .{ 240, 0 },        .{ 248, 56 },    .{ 264, 70 },   .{ 272, 208 },   .{ 280, 112 },
+        .{ 288, 120 },      .{ 296, 128 },   .{ 304, 136 },  .{ 312, 68 },    .{ 344, 200 },
+        .{ 352, 16 },       .{ 360, 8 },     .{ 368, 416 },  .{ 376, 24 },    .{ 400, 32 },
+        .{ 416, 16 },       .{ 512, 40 },    .{ 520, 16 },   .{ 528, 32 },    .{ 536, 64 },
+        .{ 544, 32 },       .{ 552, 16 },    .{ 560, 40 },
+    };
+    for (values) |entry| std.mem.writeInt(u64, record[entry[0]..][0..8], entry[1], .little);
+    return record;
+}
+
+test "a 3.13.0 record gives the offsets the walker needs" {
+    const record = liveRecord3_13();
+    const offsets = try fromDebugOffsets(&record);
+    try testing.expectEqual(@as(u8, 13), offsets.minor());
+    try testing.expectEqual(@as(u64, 632), offsets.runtime.interpreters_head);
+    try testing.expectEqual(@as(?u64, null), offsets.interpreter.threads_main);
+    try testing.expectEqual(@as(u64, 7768), offsets.interpreter.gil_locked);
+    try testing.expectEqual(@as(u64, 72), offsets.thread.current_frame);
+    try testing.expectEqual(@as(u64, 168), offsets.thread.read_bytes);
+    try testing.expectEqual(@as(u64, 70), offsets.frame.owner);
+    try testing.expectEqual(@as(u64, 200), offsets.code.co_code_adaptive);
+    try testing.expectEqual(@as(u64, 40), offsets.unicode.ascii_data);
+    try testing.expectEqual(@as(u64, 56), offsets.unicode.compact_data);
+    try testing.expectEqual(@as(u64, 32), offsets.bytes.ob_sval);
+}
+
+test "records that must be refused" {
+    var record = liveRecord3_13();
+    record[0] = 'X';
+    try testing.expectError(error.NoCookie, fromDebugOffsets(&record));
+
+    record = liveRecord3_13();
+    std.mem.writeInt(u64, record[8..16], 0x030c01f0, .little);
+    try testing.expectError(error.UnsupportedVersion, fromDebugOffsets(&record));
+
+    record = liveRecord3_13();
+    std.mem.writeInt(u64, record[16..24], 1, .little);
+    try testing.expectError(error.FreeThreaded, fromDebugOffsets(&record));
+
+    record = liveRecord3_13();
+    std.mem.writeInt(u64, record[248..256], 57, .little); // misaligned instr_ptr
+    try testing.expectError(error.Inconsistent, fromDebugOffsets(&record));
+
+    var early_3_15: [888]u8 = @splat(0);
+    @memcpy(early_3_15[0..8], cookie);
+    std.mem.writeInt(u64, early_3_15[8..16], 0x030f00b3, .little);
+    try testing.expectError(error.PreRelease, fromDebugOffsets(&early_3_15));
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's main job: profiles the bundled demo (examples/demo.py) with Tachyon and writes a
+# pstats report to demo-profile.txt and collapsed stacks to demo-collapsed.txt. It needs a
+# CPython 3.13+ to run the demo: python3.13/3.14/3.15 on PATH, a pyenv 3.13+, or the test chroot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+  for name in python3.15 python3.14 python3.13; do
+    if command -v "$name" >/dev/null; then command -v "$name"; return; fi
+  done
+  local root
+  root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+  for dir in "$root"/versions/3.1[345]*; do
+    [ -x "$dir/bin/python3" ] && { echo "$dir/bin/python3"; return; }
+  done
+  local chroot="${TACHYON_CHROOT:-${TACHYON_CACHE:-$HOME/.cache/tachyon}/sid}"
+  if [ -x "$chroot/usr/bin/python3.15" ]; then
+    mkdir -p "$chroot/tmp/tachyon-demo"
+    cp examples/demo.py "$chroot/tmp/tachyon-demo/"
+    printf '#!/bin/sh\nexec chroot %s /usr/bin/python3.15 "$@"\n' "$chroot" > /tmp/tachyon-demo-python
+    chmod +x /tmp/tachyon-demo-python
+    echo /tmp/tachyon-demo-python
+    return
+  fi
+  return 1
+}
+
+python="$(find_python)" || {
+  echo "demo: error: no CPython 3.13+ found for the demo" >&2
+  echo "hint: install python3.13 (or newer), or run: bash scripts/setup-chroot.sh" >&2
+  exit 1
+}
+script=examples/demo.py
+[ "${python#/tmp/tachyon-demo-python}" = "" ] && { mkdir -p /tmp/tachyon-demo; cp examples/demo.py /tmp/tachyon-demo/; script=/tmp/tachyon-demo/demo.py; }
+echo "demo: profiling $script with $python"
+node dist/cli.js run --python "$python" -r 1khz -o demo-collapsed.txt --collapsed "$script"
+node dist/cli.js run --python "$python" -r 1khz --limit 12 "$script" > demo-profile.txt
+echo "demo: wrote demo-profile.txt (pstats table) and demo-collapsed.txt (collapsed stacks)"
+head -n 16 demo-profile.txt

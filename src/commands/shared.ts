@@ -1,0 +1,72 @@
+/**
+ * Options and plumbing shared by the sampling commands (`run`, `attach`): the commander option
+ * declarations, with their help texts, and the translation of parsed flags into RecordOptions.
+ */
+import { Option, type Command } from 'commander';
+import type { Environment } from '../config/env.js';
+import { findHelper } from '../session/helper-path.js';
+import { PSTATS_SORT_KEYS } from '../output/pstats.js';
+import { chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort } from './options.js';
+import type { RecordOptions } from './record.js';
+
+export interface SamplingFlags {
+  samplingRate: string;
+  duration?: string;
+  allThreads?: boolean;
+  output?: string;
+  pstats?: boolean;
+  collapsed?: boolean;
+  sort?: string;
+  limit?: string;
+  summary?: boolean;
+  verbose?: boolean;
+}
+
+export interface CommandContext {
+  env: Environment;
+  toolVersion: string;
+  /** Whether stdout is a terminal (colour in the pstats table). */
+  stdoutIsTty: boolean;
+  warn(line: string): void;
+}
+
+export function addSamplingOptions(command: Command): Command {
+  return command
+    .option('-r, --sampling-rate <rate>', 'samples per second: 1000, 10khz, 10k (max 200khz)', '1khz')
+    .option('-d, --duration <seconds>', 'stop after this many seconds (default: until the target exits or Ctrl-C)')
+    .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
+    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads')
+    .option('--pstats', 'report as a pstats table on stdout, or a pstats file with -o (the default)')
+    .option('--collapsed', 'report as collapsed stacks, one "tid:N;file:func:line;… count" line per stack (default file: collapsed_PID.txt)')
+    .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
+    .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
+    .option('--no-summary', 'pstats: leave out the summary of interesting functions')
+    .option('-v, --verbose', 'show what the helper does (its stderr) while sampling');
+}
+
+/** Checks every flag before anything starts; the PID is added once the target is known. */
+export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext, argv: string[]): Omit<RecordOptions, 'pid'> {
+  const rateHz = parseSamplingRate(flags.samplingRate);
+  const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
+  const format = chooseFormat(flags);
+  const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
+  return {
+    helperPath: findHelper(context.env, context.warn),
+    rateHz,
+    durationMs,
+    allThreads: flags.allThreads === true,
+    verbose: flags.verbose === true,
+    argv,
+    toolVersion: context.toolVersion,
+    format,
+    output: flags.output,
+    outputOptions: {
+      pstats: {
+        sort: flags.sort !== undefined ? parseSort(flags.sort) : 'nsamples',
+        limit: flags.limit !== undefined ? parseLimit(flags.limit) : 15,
+        summary: flags.summary !== false,
+        color: color && flags.output === undefined,
+      },
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * ProfileBuilder: the only code that creates a Profile. It interns strings, functions, frames and
+ * stacks as samples arrive, so memory grows with the number of distinct stacks, not samples.
+ * `finish()` hands out the finished, read-only Profile. It knows nothing of the helper protocol
+ * (that is `recorder.ts`) nor of any output format.
+ */
+import type { FuncKind, Profile, ProfileMeta, SampleTable, StackIndex, ThreadProfile } from './profile.js';
+
+/** Keys pack two indexes into one number; this bounds the right-hand one. */
+const KEY_RADIX = 2 ** 26;
+
+export class ProfileBuilder {
+  private readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  private readonly funcs = { name: [] as number[], file: [] as number[], firstLine: [] as number[], kind: [] as FuncKind[], length: 0 };
+  private readonly funcIndex = new Map<string, number>();
+  private readonly frames = { func: [] as number[], line: [] as number[], endLine: [] as number[], column: [] as number[], endColumn: [] as number[], length: 0 };
+  private readonly frameIndex = new Map<string, number>();
+  private readonly stacks = { frame: [] as number[], parent: [] as number[], length: 0 };
+  private readonly stackIndex = new Map<number, number>();
+  private readonly threads = new Map<number, ThreadProfile>();
+
+  string(text: string): number {
+    let index = this.stringIndex.get(text);
+    if (index === undefined) {
+      index = this.strings.length;
+      this.strings.push(text);
+      this.stringIndex.set(text, index);
+    }
+    return index;
+  }
+
+  func(name: string, file: string, firstLine: number, kind: FuncKind): number {
+    const nameIndex = this.string(name);
+    const fileIndex = this.string(file);
+    const key = `${nameIndex}\u0000${fileIndex}\u0000${firstLine}\u0000${kind}`;
+    let index = this.funcIndex.get(key);
+    if (index === undefined) {
+      const t = this.funcs;
+      index = t.length++;
+      t.name.push(nameIndex);
+      t.file.push(fileIndex);
+      t.firstLine.push(firstLine);
+      t.kind.push(kind);
+      this.funcIndex.set(key, index);
+    }
+    return index;
+  }
+
+  frame(func: number, line: number, endLine = -1, column = -1, endColumn = -1): number {
+    const key = `${func},${line},${endLine},${column},${endColumn}`;
+    let index = this.frameIndex.get(key);
+    if (index === undefined) {
+      const t = this.frames;
+      index = t.length++;
+      t.func.push(func);
+      t.line.push(line);
+      t.endLine.push(endLine);
+      t.column.push(column);
+      t.endColumn.push(endColumn);
+      this.frameIndex.set(key, index);
+    }
+    return index;
+  }
+
+  /** The stack made of `framesLeafFirst`, interned root first. An empty list is stack -1. */
+  stack(framesLeafFirst: readonly number[]): StackIndex {
+    let parent = -1;
+    for (let i = framesLeafFirst.length - 1; i >= 0; i--) {
+      const frame = framesLeafFirst[i];
+      if (frame >= KEY_RADIX) throw new RangeError(`more than ${KEY_RADIX} distinct frames`);
+      const key = (parent + 1) * KEY_RADIX + frame;
+      let index = this.stackIndex.get(key);
+      if (index === undefined) {
+        const t = this.stacks;
+        index = t.length++;
+        t.frame.push(frame);
+        t.parent.push(parent);
+        this.stackIndex.set(key, index);
+      }
+      parent = index;
+    }
+    return parent;
+  }
+
+  addSample(tid: number, timeUs: number, status: number, stack: StackIndex): void {
+    let thread = this.threads.get(tid);
+    if (thread === undefined) {
+      thread = { tid, samples: { stack: [], timeUs: [], status: [], length: 0 } };
+      this.threads.set(tid, thread);
+    }
+    const s: SampleTable = thread.samples;
+    s.stack.push(stack);
+    s.timeUs.push(timeUs);
+    s.status.push(status);
+    s.length++;
+  }
+
+  get sampleCount(): number {
+    let n = 0;
+    for (const t of this.threads.values()) n += t.samples.length;
+    return n;
+  }
+
+  finish(meta: ProfileMeta): Profile {
+    // Threads in order of first appearance keeps output stable from run to run of the same input.
+    return {
+      meta,
+      strings: this.strings,
+      funcs: this.funcs,
+      frames: this.frames,
+      stacks: this.stacks,
+      threads: [...this.threads.values()],
+    };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The profile model: the one structure in the middle that every output format reads. Strings,
+ * functions, frames and stacks are interned once, in columnar tables; samples point at stacks.
+ * Only `builder.ts` creates a Profile; writers in `output/` read it and never touch the helper's
+ * raw records. These types are the documentation of the format.
+ */
+
+export const PROFILE_FORMAT_VERSION = 1;
+
+export type StringIndex = number;
+export type FuncIndex = number;
+export type FrameIndex = number;
+/** -1 is the empty stack (the parent of a root frame). */
+export type StackIndex = number;
+
+/** `python` for code objects; `pseudo` for markers such as `<truncated>` that have no source. */
+export type FuncKind = 'python' | 'pseudo';
+
+export interface ProfileMeta {
+  formatVersion: typeof PROFILE_FORMAT_VERSION;
+  tool: { name: 'tachyon'; version: string; helperVersion: string; protocolVersion: number };
+  target: { pid: number; argv: string[]; pythonVersion: string; runtimePath: string };
+  mode: 'wall';
+  /** Wall-clock time at the first tick, in milliseconds since the Unix epoch. */
+  startUnixMs: number;
+  /** From the first tick to the stop, in microseconds. */
+  durationUs: number;
+  sampleIntervalUs: number;
+  ticksTaken: number;
+  ticksFailed: number;
+  ticksMissed: number;
+  /** Why sampling ended: `target_exited`, `duration_elapsed`, `stop_requested`, `helper_died`. */
+  stopReason: string;
+}
+
+export interface FuncTable {
+  /** The qualified name (`Class.method`), as CPython's `co_qualname`. */
+  name: StringIndex[];
+  file: StringIndex[];
+  firstLine: number[];
+  kind: FuncKind[];
+  length: number;
+}
+
+/** A function at one executing position. Line and columns are -1 when unknown. */
+export interface FrameTable {
+  func: FuncIndex[];
+  line: number[];
+  endLine: number[];
+  column: number[];
+  endColumn: number[];
+  length: number;
+}
+
+/** A prefix tree of frames: each stack is its parent plus one frame, parents first. */
+export interface StackTable {
+  frame: FrameIndex[];
+  parent: StackIndex[];
+  length: number;
+}
+
+export interface SampleTable {
+  stack: StackIndex[];
+  /** Since the first tick, in microseconds. */
+  timeUs: number[];
+  /** The helper's thread status bits (docs/protocol.md). */
+  status: number[];
+  length: number;
+}
+
+export interface ThreadProfile {
+  /** Native (kernel) thread id. */
+  tid: number;
+  samples: SampleTable;
+}
+
+export interface Profile {
+  meta: ProfileMeta;
+  strings: string[];
+  funcs: FuncTable;
+  frames: FrameTable;
+  stacks: StackTable;
+  threads: ThreadProfile[];
+}
+
+/** Walks a stack from its leaf to its root, yielding frame indexes (leaf first). */
+export function* framesLeafFirst(profile: Profile, stack: StackIndex): Generator<FrameIndex> {
+  const { frame, parent } = profile.stacks;
+  for (let s = stack; s !== -1; s = parent[s]) yield frame[s];
+}
+
+/** The frames of a stack, root first. */
+export function framesRootFirst(profile: Profile, stack: StackIndex): FrameIndex[] {
+  const out: FrameIndex[] = [];
+  for (const f of framesLeafFirst(profile, stack)) out.push(f);
+  return out.reverse();
+}
+
+/** Total number of samples over all threads. */
+export function sampleCount(profile: Profile): number {
+  let n = 0;
+  for (const t of profile.threads) n += t.samples.length;
+  return n;
+}
+
+/** `3.13.0`, `3.15.0b4`: a `PY_VERSION_HEX` as people write it. */
+export function formatPythonVersion(hex: number): string {
+  const major = (hex >>> 24) & 0xff;
+  const minor = (hex >>> 16) & 0xff;
+  const micro = (hex >>> 8) & 0xff;
+  const level = (hex >>> 4) & 0xf;
+  const serial = hex & 0xf;
+  const suffix = level === 0xa ? `a${serial}` : level === 0xb ? `b${serial}` : level === 0xc ? `rc${serial}` : '';
+  return `${major}.${minor}.${micro}${suffix}`;
+}

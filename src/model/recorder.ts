@@ -1,0 +1,99 @@
+/**
+ * Recorder: feeds helper messages into a ProfileBuilder and keeps the run's counters, so that a
+ * live session, a saved stream and a test all build a Profile the same way. Pure: it is given
+ * messages and extra metadata; it never reads a clock, a file or a process.
+ */
+import { ProfileBuilder } from './builder.js';
+import { PROFILE_FORMAT_VERSION, formatPythonVersion, type Profile } from './profile.js';
+import { MessageKind, PROTOCOL_VERSION, StopReason, type HelloMessage, type Message } from '../protocol/messages.js';
+import { Symbolizer } from '../symbolize/symbolizer.js';
+import { ProtocolError } from '../protocol/decode.js';
+
+export interface RecorderOptions {
+  toolVersion: string;
+  argv: string[];
+}
+
+export class Recorder {
+  readonly builder = new ProfileBuilder();
+  hello: HelloMessage | undefined;
+  private symbolizer: Symbolizer | undefined;
+  ticksTaken = 0;
+  ticksFailed = 0;
+  ticksMissed = 0;
+  retries = 0;
+  samplesFailed = 0;
+  /** Samples whose whole stack belonged to the launcher (the target had not started yet). */
+  samplesBeforeStart = 0;
+  lastTimeNs = 0;
+  stopReason: string | undefined;
+
+  constructor(private readonly options: RecorderOptions) {}
+
+  feed(message: Message): void {
+    if (message.kind === MessageKind.hello) {
+      if (this.hello !== undefined) throw new ProtocolError('a second hello message');
+      if (message.protocolVersion !== PROTOCOL_VERSION) {
+        throw new ProtocolError(
+          `the helper speaks protocol ${message.protocolVersion} (helper ${message.helperVersion}), this tachyon speaks ${PROTOCOL_VERSION}`,
+        );
+      }
+      this.hello = message;
+      this.symbolizer = new Symbolizer(this.builder, message.pythonVersionHex);
+      this.lastTimeNs = message.startMonotonicNs;
+      return;
+    }
+    const hello = this.hello;
+    const symbolizer = this.symbolizer;
+    if (hello === undefined || symbolizer === undefined) throw new ProtocolError(`message kind ${message.kind} before hello`);
+    switch (message.kind) {
+      case MessageKind.code:
+        symbolizer.addCode(message);
+        break;
+      case MessageKind.sample: {
+        this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
+        const frames = symbolizer.frames(message.frames);
+        if (frames.length === 0) {
+          this.samplesBeforeStart++;
+          break;
+        }
+        const timeUs = Math.round((message.timeNs - hello.startMonotonicNs) / 1000);
+        this.builder.addSample(message.threadId, timeUs, message.status, this.builder.stack(frames));
+        break;
+      }
+      case MessageKind.sample_failed:
+        this.samplesFailed++;
+        this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
+        break;
+      case MessageKind.stats:
+        this.ticksTaken = message.ticksTaken;
+        this.ticksFailed = message.ticksFailed;
+        this.ticksMissed = message.ticksMissed;
+        this.retries = message.retries;
+        this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
+        break;
+      case MessageKind.bye:
+        this.stopReason = StopReason[message.reason] ?? `unknown (${message.reason})`;
+        break;
+    }
+  }
+
+  /** The profile so far; callable at any time, e.g. after the helper died mid-run. */
+  finish(stopReasonIfUnknown: string): Profile {
+    const hello = this.hello;
+    if (hello === undefined) throw new ProtocolError('the helper sent no hello');
+    return this.builder.finish({
+      formatVersion: PROFILE_FORMAT_VERSION,
+      tool: { name: 'tachyon', version: this.options.toolVersion, helperVersion: hello.helperVersion, protocolVersion: hello.protocolVersion },
+      target: { pid: hello.pid, argv: this.options.argv, pythonVersion: formatPythonVersion(hello.pythonVersionHex), runtimePath: hello.runtimePath },
+      mode: 'wall',
+      startUnixMs: hello.startUnixNs / 1e6,
+      durationUs: Math.max(0, Math.round((this.lastTimeNs - hello.startMonotonicNs) / 1000)),
+      sampleIntervalUs: hello.sampleIntervalNs / 1000,
+      ticksTaken: this.ticksTaken,
+      ticksFailed: this.ticksFailed,
+      ticksMissed: this.ticksMissed,
+      stopReason: this.stopReason ?? stopReasonIfUnknown,
+    });
+  }
+}

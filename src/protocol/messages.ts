@@ -1,0 +1,113 @@
+/**
+ * The helper protocol as TypeScript types: the one file on this side that mirrors
+ * `helper/wire.zig` and `helper/fatal.zig` (docs/protocol.md is the prose contract). Decoding
+ * and shape checks live in `decode.ts`; turning frames into names and lines is `symbolize/`.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** The first element of every MessagePack array on the helper's stdout. */
+export enum MessageKind {
+  hello = 1,
+  code = 2,
+  sample = 3,
+  sample_failed = 4,
+  stats = 5,
+  bye = 6,
+}
+
+/** Why the helper stopped sampling (`bye.reason`). */
+export enum StopReason {
+  target_exited = 1,
+  duration_elapsed = 2,
+  stop_requested = 3,
+}
+
+/** Why one tick could not be read (`sample_failed.reason`). */
+export enum FailReason {
+  torn = 1,
+  read_error = 2,
+}
+
+/** The helper's exit status. */
+export enum HelperExit {
+  ok = 0,
+  usage = 1,
+  permission_denied = 2,
+  process_not_found = 3,
+  not_python = 4,
+  python_unsupported = 5,
+  output_closed = 6,
+  internal = 7,
+}
+
+/** Thread status bits carried by each sample. */
+export const ThreadStatus = {
+  hasGil: 1,
+  mainThread: 32,
+} as const;
+
+/** Code id 0 in a frame list marks frames dropped beyond the helper's depth limit. */
+export const TRUNCATION_CODE_ID = 0;
+
+export interface HelloMessage {
+  kind: MessageKind.hello;
+  protocolVersion: number;
+  helperVersion: string;
+  pid: number;
+  pythonVersionHex: number;
+  layoutSource: string;
+  runtimePath: string;
+  sampleIntervalNs: number;
+  startMonotonicNs: number;
+  startUnixNs: number;
+  flags: number;
+}
+
+export interface CodeMessage {
+  kind: MessageKind.code;
+  codeId: number;
+  filename: string;
+  name: string;
+  qualname: string;
+  firstLine: number;
+  lineTable: Uint8Array;
+}
+
+export interface SampleMessage {
+  kind: MessageKind.sample;
+  timeNs: number;
+  threadId: number;
+  status: number;
+  /** `codeId, instrIndex` pairs, leaf first. */
+  frames: number[];
+}
+
+export interface SampleFailedMessage {
+  kind: MessageKind.sample_failed;
+  timeNs: number;
+  threadId: number;
+  reason: FailReason;
+}
+
+export interface StatsMessage {
+  kind: MessageKind.stats;
+  timeNs: number;
+  ticksTaken: number;
+  ticksFailed: number;
+  ticksMissed: number;
+  retries: number;
+}
+
+export interface ByeMessage {
+  kind: MessageKind.bye;
+  reason: StopReason;
+}
+
+export type Message =
+  | HelloMessage
+  | CodeMessage
+  | SampleMessage
+  | SampleFailedMessage
+  | StatsMessage
+  | ByeMessage;

@@ -1,0 +1,59 @@
+/**
+ * Operating failures as values: a TachyonError carries the exit code, a one-line message and a
+ * hint. `cli.ts` prints them as `tachyon: error: …` / `hint: …`; everything else that is thrown
+ * is a bug and is printed with its stack. Exit codes are distinct per cause and documented in
+ * `--help` and the README.
+ */
+import { HelperExit } from '../protocol/messages.js';
+
+export enum ExitCode {
+  failure = 1,
+  usage = 2,
+  processNotFound = 3,
+  notPython = 4,
+  pythonUnsupported = 5,
+  permissionDenied = 6,
+  fileError = 7,
+  helperProblem = 8,
+}
+
+export class TachyonError extends Error {
+  override name = 'TachyonError';
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function permissionHint(helperPath: string): string {
+  return (
+    `run tachyon as root (sudo), give the helper CAP_SYS_PTRACE (sudo setcap cap_sys_ptrace+ep ${helperPath}), ` +
+    'or, for a process of your own user, allow tracing with: sudo sysctl kernel.yama.ptrace_scope=0'
+  );
+}
+
+/** The TachyonError for a helper that exited with `code`, given the last line it wrote on stderr. */
+export function errorForHelperExit(code: number, pid: number, stderrLine: string, helperPath: string): TachyonError {
+  const detail = stderrLine.trim();
+  switch (code) {
+    case HelperExit.permission_denied:
+      return new TachyonError(ExitCode.permissionDenied, `no permission to read process ${pid}${detail ? ` (${detail})` : ''}`, permissionHint(helperPath));
+    case HelperExit.process_not_found:
+      return new TachyonError(ExitCode.processNotFound, `no process with PID ${pid}`, 'check the PID with ps or pgrep; the process may have exited');
+    case HelperExit.not_python:
+      return new TachyonError(
+        ExitCode.notPython,
+        detail || `process ${pid} is not a CPython process`,
+        'attach to the python process itself, not a shell or wrapper around it (pgrep -a python)',
+      );
+    case HelperExit.python_unsupported:
+      return new TachyonError(ExitCode.pythonUnsupported, detail || `process ${pid} runs a Python version Tachyon cannot read`, 'Tachyon reads CPython 3.13, 3.14 and 3.15 (GIL builds)');
+    case HelperExit.usage:
+      return new TachyonError(ExitCode.helperProblem, `the helper refused its options: ${detail}`, 'this is a bug in tachyon; please report it');
+    default:
+      return new TachyonError(ExitCode.helperProblem, `the helper failed (exit ${code})${detail ? `: ${detail}` : ''}`, 'run with --verbose for the helper\'s messages');
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * One run of the helper: spawns it, splits its stdout into MessagePack values, decodes them and
+ * hands each message to the caller, and reports how it ended. Stopping is asking: `stop()` closes
+ * the helper's stdin (it was started with --stop-on-stdin-eof), and the helper answers with its
+ * final stats and `bye`. If the helper dies instead, `done` still resolves, with what it said.
+ *
+ *   orchestrator ──stdin (close = stop)──▶ helper ──stdout (MessagePack)──▶ decode ──▶ onMessage
+ *                                            └──stderr (diagnostics)──▶ stderrTail / --verbose
+ */
+import { execa, type ResultPromise } from 'execa';
+import { UnpackrStream } from 'msgpackr';
+import { decodeMessage, ProtocolError } from '../protocol/decode.js';
+import { MessageKind, type HelloMessage, type Message } from '../protocol/messages.js';
+
+export interface HelperSessionOptions {
+  helperPath: string;
+  pid: number;
+  rateHz: number;
+  durationMs: number | undefined;
+  allThreads: boolean;
+  verbose: boolean;
+  onMessage(message: Message): void;
+  /** Where --verbose echoes the helper's stderr. */
+  log(line: string): void;
+}
+
+export interface HelperOutcome {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** The last non-empty line the helper wrote on stderr. */
+  stderrTail: string;
+  /** Set when the stream broke the protocol or the message handler threw. */
+  streamError: Error | undefined;
+  sawBye: boolean;
+}
+
+export class HelperSession {
+  readonly hello: Promise<HelloMessage>;
+  readonly done: Promise<HelperOutcome>;
+  private readonly child: ResultPromise;
+  private stopped = false;
+
+  constructor(options: HelperSessionOptions) {
+    const args = [`--pid=${options.pid}`, `--rate-hz=${options.rateHz}`, '--stop-on-stdin-eof'];
+    if (options.durationMs !== undefined) args.push(`--duration-ms=${options.durationMs}`);
+    if (options.allThreads) args.push('--all-threads');
+    const child = execa(options.helperPath, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false });
+    this.child = child;
+
+    let resolveHello!: (hello: HelloMessage) => void;
+    let rejectHello!: (error: Error) => void;
+    this.hello = new Promise((resolve, reject) => {
+      resolveHello = resolve;
+      rejectHello = reject;
+    });
+    // A caller that never awaits hello (the helper failed first) must not see an unhandled rejection.
+    this.hello.catch(() => undefined);
+
+    let stderrTail = '';
+    let stderrPartial = '';
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      const lines = (stderrPartial + chunk).split('\n');
+      stderrPartial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() !== '') stderrTail = line;
+        if (options.verbose) options.log(`[helper] ${line}`);
+      }
+    });
+
+    let streamError: Error | undefined;
+    let sawBye = false;
+    const unpackr = new UnpackrStream({ mapsAsObjects: false, useRecords: false });
+    const streamEnded = new Promise<void>((resolve) => {
+      unpackr.on('data', (value: unknown) => {
+        if (streamError !== undefined) return;
+        try {
+          const message = decodeMessage(value);
+          if (message.kind === MessageKind.hello) resolveHello(message);
+          if (message.kind === MessageKind.bye) sawBye = true;
+          options.onMessage(message);
+        } catch (error) {
+          streamError = error instanceof Error ? error : new ProtocolError(String(error));
+          this.stop();
+        }
+      });
+      unpackr.on('error', (error: Error) => {
+        streamError ??= new ProtocolError(`undecodable helper output: ${error.message}`);
+        resolve();
+      });
+      unpackr.on('end', () => resolve());
+    });
+    this.child.stdout?.pipe(unpackr);
+    // The helper's stdin closes when we stop it; an EPIPE there is expected, not an error.
+    this.child.stdin?.on('error', () => undefined);
+
+    this.done = (async () => {
+      const result = await child;
+      await streamEnded;
+      if (stderrPartial.trim() !== '') stderrTail = stderrPartial;
+      rejectHello(new ProtocolError('the helper exited before its hello'));
+      return {
+        exitCode: result.exitCode,
+        signal: result.signal ?? undefined,
+        stderrTail,
+        streamError,
+        sawBye,
+      };
+    })();
+  }
+
+  /** Asks the helper to stop; it flushes its last samples and says bye. Safe to call twice. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.child.stdin?.end();
+  }
+
+  /** For a helper that does not answer stop(): ends it by signal. */
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Turns the helper's frames (code id, instruction index) into profile frames (function, line,
+ * columns). Code records arrive once per code object; their line tables are decoded lazily, once,
+ * and each (code, instruction) pair is resolved once and remembered. Frames of Tachyon's own
+ * launcher (see `session/launcher.ts`) are cut here, with everything that called them, so that
+ * `run` shows only the user's program.
+ */
+import type { ProfileBuilder } from '../model/builder.js';
+import { TRUNCATION_CODE_ID, type CodeMessage } from '../protocol/messages.js';
+import { decodeForVersion, lookupLocation, type LocationTable } from './line-table.js';
+
+/** The file name the launcher's code is compiled under; frames with it are never shown. */
+export const LAUNCHER_FILENAME = '<tachyon-launcher>';
+
+const INSTR_RADIX = 2 ** 24;
+
+interface CodeEntry {
+  record: CodeMessage;
+  func: number;
+  table: LocationTable | undefined;
+  isLauncher: boolean;
+}
+
+export class UnknownCodeError extends Error {
+  override name = 'UnknownCodeError';
+}
+
+export class Symbolizer {
+  private readonly codes = new Map<number, CodeEntry>();
+  private readonly frameCache = new Map<number, number>();
+  private readonly truncatedFrame: number;
+
+  constructor(
+    private readonly builder: ProfileBuilder,
+    private readonly pythonVersionHex: number,
+  ) {
+    this.truncatedFrame = builder.frame(builder.func('<truncated>', '~', 0, 'pseudo'), 0);
+  }
+
+  addCode(record: CodeMessage): void {
+    const func = this.builder.func(record.qualname || record.name, record.filename, record.firstLine, 'python');
+    this.codes.set(record.codeId, { record, func, table: undefined, isLauncher: record.filename === LAUNCHER_FILENAME });
+  }
+
+  /**
+   * Profile frames, leaf first, for a helper frame list. Launcher frames and their callers are
+   * dropped. Throws UnknownCodeError for a code id never announced (a protocol violation).
+   */
+  frames(helperFrames: readonly number[]): number[] {
+    const out: number[] = [];
+    for (let i = 0; i + 1 < helperFrames.length; i += 2) {
+      const codeId = helperFrames[i];
+      const instrIndex = helperFrames[i + 1];
+      if (codeId === TRUNCATION_CODE_ID) {
+        out.push(this.truncatedFrame);
+        break;
+      }
+      const code = this.codes.get(codeId);
+      if (code === undefined) throw new UnknownCodeError(`sample names code id ${codeId} before its code record`);
+      if (code.isLauncher) break;
+      out.push(this.frame(codeId, code, instrIndex));
+    }
+    return out;
+  }
+
+  private frame(codeId: number, code: CodeEntry, instrIndex: number): number {
+    const key = codeId * INSTR_RADIX + (instrIndex >= 0 && instrIndex < INSTR_RADIX ? instrIndex : INSTR_RADIX - 1);
+    let frame = this.frameCache.get(key);
+    if (frame === undefined) {
+      code.table ??= decodeForVersion(code.record.lineTable, code.record.firstLine, this.pythonVersionHex);
+      const loc = lookupLocation(code.table, instrIndex);
+      // An instruction without a line (artificial code) is shown at the function's first line.
+      const line = loc.line >= 0 ? loc.line : code.record.firstLine;
+      frame = this.builder.frame(code.func, line, loc.line >= 0 ? loc.endLine : line, loc.column, loc.endColumn);
+      this.frameCache.set(key, frame);
+    }
+    return frame;
+  }
+}

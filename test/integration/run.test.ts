@@ -1,0 +1,74 @@
+/**
+ * `tachyon run` end to end, on every interpreter of the core matrix (pyenv's shared-libpython
+ * 3.13 and Debian's static 3.13 non-PIE and PIE, 3.14, 3.15 and 3.15-dbg inside a chroot), then
+ * the process plumbing on one of them: exit code, stdin/stdout/stderr, -m, pstats files.
+ */
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
+import { execa } from 'execa';
+import { CLI, cleanEnv, parseSummary, readCollapsed, tachyon } from '../helpers/cli.js';
+import { checkRecursiveProfile } from '../helpers/recursive-profile.js';
+
+const fixtures = installFixtures();
+const out = mkdtempSync(path.join(tmpdir(), 'tachyon-run-'));
+const interpreters = coreInterpreters();
+
+for (const interpreter of interpreters) {
+  t.test(`run on ${interpreter.label}: recursive workload`, async (t) => {
+    if (!interpreter.present) return t.fail(missingMessage(interpreter));
+    const file = path.join(out, `${interpreter.label}.txt`);
+    const result = await tachyon(['run', '--python', interpreter.python, '--collapsed', '-o', file, `${fixtures}/recursive.py`, '1.5']);
+    t.equal(result.exitCode, 0, result.stderr);
+    const summary = parseSummary(result.stderr);
+    t.ok(summary.failedPct < 5, `failed samples ${summary.failedPct}% (the benchmark holds the <1% figure)`);
+    t.match(result.stderr, new RegExp(`Python ${interpreter.minor.replace('.', '\\.')}\\.`), 'the summary names the target version');
+    checkRecursiveProfile(t, readCollapsed(file), { viaRun: true });
+  });
+}
+
+const main = interpreters.find((i) => i.present) ?? interpreters[0];
+
+t.test(`run passes stdin, stdout, stderr, arguments and the exit code through (${main.label})`, async (t) => {
+  const result = await tachyon(['run', '--python', main.python, '--collapsed', '-o', path.join(out, 'exit.txt'), `${fixtures}/exit_code.py`, '7', '--flag', 'x y'], { input: 'hello from stdin\n' });
+  t.equal(result.exitCode, 7, 'the target\'s exit code');
+  t.match(result.stdout, 'args=7,--flag,x y stdin=hello from stdin');
+  t.match(result.stderr, 'to-stderr');
+});
+
+t.test(`run -m runs a module as __main__ with its arguments (${main.label})`, async (t) => {
+  const file = path.join(out, 'module.txt');
+  // -m finds modules relative to the working directory, as python -m does.
+  const result = await execa(process.execPath, [CLI, 'run', '--python', main.python, '--collapsed', '-o', file, '-m', 'tachyon_fixture_mod', 'a1', 'a2'], {
+    cwd: fixtures,
+    reject: false,
+    env: cleanEnv(),
+    extendEnv: false,
+  });
+  t.equal(result.exitCode, 0, String(result.stderr));
+  t.match(String(result.stdout), 'module-main a1 a2');
+  const lines = readCollapsed(file);
+  t.ok(lines.some((l) => l.frames.some((f) => f.file === 'tachyon_fixture_mod.py' && f.func === 'work')), 'work() of the module is sampled');
+});
+
+t.test(`pstats: the table on stdout and a file pstats loads, totals equal to the samples (${main.label})`, async (t) => {
+  const table = await tachyon(['run', '--python', main.python, '--limit', '5', `${fixtures}/recursive.py`, '1']);
+  t.equal(table.exitCode, 0, table.stderr);
+  t.match(table.stdout, /^ready\nProfile Stats:\n\s+nsamples\s+sample%/, 'the target\'s output, then the table');
+  t.match(table.stdout, /recursive\.py:\d+\(fib\)/);
+
+  const file = path.join(out, 'profile.pstats');
+  const result = await tachyon(['run', '--python', main.python, '-o', file, `${fixtures}/recursive.py`, '1']);
+  t.equal(result.exitCode, 0, result.stderr);
+  const written = /pstats file written to \S+ \((\d+) samples;/.exec(result.stderr);
+  t.ok(written, 'the summary says how many samples the file holds');
+  const loaded = JSON.parse(
+    execFileSync('python3', ['-c', 'import pstats, sys, json; s = pstats.Stats(sys.argv[1]); print(json.dumps([s.prim_calls, s.total_tt, len(s.stats)]))', file]).toString(),
+  ) as [number, number, number];
+  t.equal(loaded[0], Number(written?.[1]), 'direct samples in the file equal the samples taken');
+  t.ok(Math.abs(loaded[1] - loaded[0] / 1000) < 1e-6, 'total time is samples × 1 ms');
+  t.ok(readFileSync(file).length > 0 && loaded[2] > 3, `${loaded[2]} positions`);
+});

@@ -1,0 +1,49 @@
+/**
+ * The Zig and TypeScript sides agree on the protocol: every enum in helper/wire.zig and
+ * helper/fatal.zig has the same names and numbers as its mirror in src/protocol/messages.ts, and
+ * docs/protocol.md lists them all.
+ */
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../helpers/interpreters.js';
+import { FailReason, HelperExit, MessageKind, PROTOCOL_VERSION, StopReason } from '../../../src/protocol/messages.js';
+
+function zigEnum(file: string, name: string): Record<string, number> {
+  const source = readFileSync(path.join(REPO_ROOT, 'helper', file), 'utf8');
+  const start = source.search(new RegExp(`pub const ${name}\\s*=\\s*enum\\s*\\(\\s*u\\d+\\s*\\)\\s*\\{`));
+  if (start < 0) throw new Error(`enum ${name} not found in helper/${file}`);
+  const body = source.slice(start, source.indexOf('};', start));
+  const out: Record<string, number> = {};
+  for (const match of body.matchAll(/^\s*(\w+)\s*=\s*(\d+)\s*,/gm)) out[match[1]] = Number(match[2]);
+  return out;
+}
+
+function tsEnum(e: Record<string, string | number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(e)) if (typeof value === 'number') out[key] = value;
+  return out;
+}
+
+const protocolDoc = readFileSync(path.join(REPO_ROOT, 'docs', 'protocol.md'), 'utf8');
+
+for (const [file, zigName, mirror] of [
+  ['wire.zig', 'MessageKind', MessageKind],
+  ['wire.zig', 'StopReason', StopReason],
+  ['wire.zig', 'FailReason', FailReason],
+  ['fatal.zig', 'ExitCode', HelperExit],
+] as const) {
+  t.test(`${zigName} in helper/${file} matches src/protocol/messages.ts and docs/protocol.md`, async (t) => {
+    const zig = zigEnum(file, zigName);
+    t.ok(Object.keys(zig).length >= 2, 'the Zig enum was found and parsed');
+    t.same(zig, tsEnum(mirror));
+    for (const [name, value] of Object.entries(zig)) t.match(protocolDoc, new RegExp(`\\| ${value} \\| \`${name}\``), `docs/protocol.md lists ${name} = ${value}`);
+  });
+}
+
+t.test('protocol version', async (t) => {
+  const source = readFileSync(path.join(REPO_ROOT, 'helper', 'wire.zig'), 'utf8');
+  const match = /pub const protocol_version\s*(?::\s*\w+\s*)?=\s*(\d+)/.exec(source);
+  t.equal(Number(match?.[1]), PROTOCOL_VERSION);
+  t.match(protocolDoc, new RegExp(`\`protocol_version\` is ${PROTOCOL_VERSION}`));
+});
