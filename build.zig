@@ -37,5 +37,8 @@ pub fn build(b: *std.Build) void {
         .target = b.graph.host,
         .optimize = .debug,
     }) });
-    b.step("test", "Run the helper's unit tests").dependOn(&b.addRunArtifact(tests).step);
+    const run_tests = b.addRunArtifact(tests);
+    // Always run, so that every `zig build test` reports its counts (cached runs print none).
+    run_tests.has_side_effects = true;
+    b.step("test", "Run the helper's unit tests").dependOn(&run_tests.step);
 }

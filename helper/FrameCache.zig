@@ -52,23 +52,37 @@ fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64) RemoteMemo
     if (cache.tags[slot] == page_address) return &cache.pages[slot];
 
     var segments: [limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
+    const count = cache.plan(page_address, &segments);
+    cache.reads += 1;
+    const pages_read = try memory.readSegments(segments[0..count]) / page_bytes;
+    if (pages_read == 0) return error.Unmapped;
+    cache.commit(segments[0..count], pages_read);
+    return &cache.pages[slot];
+}
+
+/// Plans the read-ahead for `page_address`: that page first, then the pages below it (where
+/// the callers' frames are), into `segments`; returns how many. The planned slots are emptied
+/// until `commit` says which pages arrived. Callers may put the segments into a larger read.
+pub fn plan(cache: *FrameCache, page_address: u64, segments: []RemoteMemory.Segment) usize {
+    assert(page_address % page_bytes == 0);
     var count: usize = 0;
     var address = page_address;
-    while (count < segments.len) : (count += 1) {
+    while (count < @min(segments.len, limits.frame_read_ahead_pages)) : (count += 1) {
         segments[count] = .{ .address = address, .buffer = &cache.pages[slotOf(address)] };
+        cache.tags[slotOf(address)] = empty;
         if (address < page_bytes) {
             count += 1;
             break;
         }
         address -= page_bytes;
     }
-    // Slots being refilled must not claim their old page if the read stops early.
-    for (segments[0..count]) |segment| cache.tags[slotOf(segment.address)] = empty;
-    cache.reads += 1;
-    const pages_read = try memory.readSegments(segments[0..count]) / page_bytes;
-    if (pages_read == 0) return error.Unmapped;
+    return count;
+}
+
+/// Marks the first `pages_read` of the planned `segments` as cached.
+pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, pages_read: usize) void {
+    assert(pages_read <= segments.len);
     for (segments[0..pages_read]) |segment| cache.tags[slotOf(segment.address)] = segment.address;
-    return &cache.pages[slot];
 }
 
 fn slotOf(page_address: u64) usize {

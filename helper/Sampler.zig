@@ -44,6 +44,12 @@ frame_cache: FrameCache,
 code_cache: CodeCache,
 /// `ob_type` of code objects, learnt from the first object whose type is named "code".
 code_type: ?u64 = null,
+/// Without --all-threads: the main interpreter and its main thread, re-read only every
+/// `limits.roots_refresh_interval_ns` or after a failed read, since they live as long as the
+/// interpreter does. This keeps a tick to two system calls.
+main_roots: ?MainRoots = null,
+/// Each thread's leaf frame page at its previous sample, read together with its thread state.
+leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 }),
 
 /// The stack being built: executable and instruction pointer per reported frame, leaf first.
 executables: []u64,
@@ -178,46 +184,60 @@ fn tick(s: *Sampler, now_ns: u64) Error!TickOutcome {
 
 const Tally = struct { sampled: u32 = 0, failed: u32 = 0 };
 
+const MainRoots = struct { interpreter: u64, tstate: u64, expires_ns: u64 };
+const LeafPage = struct { tstate: u64, page: u64 };
+
 fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
+    if (!s.options.all_threads) return s.sampleMainThread(now_ns, tally);
     const o = s.offsets;
-    var interp = try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
+    var address = try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
     for (0..limits.interpreters_max) |_| {
-        if (interp == 0) break;
-        const id = try s.memory.readValue(i64, interp + o.interpreter.id);
-        if (s.options.all_threads or id == 0) try s.sampleThreads(interp, now_ns, tally);
-        if (!s.options.all_threads and id == 0) break;
-        interp = try s.memory.readValue(u64, interp + o.interpreter.next);
+        if (address == 0) break;
+        const interp = try s.readInterpreter(address);
+        var tstate = interp.threads_head;
+        for (0..limits.threads_max) |_| {
+            if (tstate == 0) break;
+            // On 3.13 (no `threads.main`) the main thread is the oldest: the last in the list.
+            tstate = try s.sampleThread(tstate, interp.threads_main, address, now_ns, tally);
+        }
+        address = interp.next;
     }
 }
 
-fn sampleThreads(s: *Sampler, interp: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
-    const o = s.offsets;
-    const head = try s.memory.readValue(u64, interp + o.interpreter.threads_head);
-    const main_thread = if (o.interpreter.threads_main) |at|
-        try s.memory.readValue(u64, interp + at)
-    else
-        try s.oldestThread(head);
-    var gil_holder: u64 = 0;
-    if (o.thread.holds_gil == null) {
-        const locked = try s.memory.readValue(i32, interp + o.interpreter.gil_locked);
-        if (locked != 0) gil_holder = try s.memory.readValue(u64, interp + o.interpreter.gil_holder);
-    }
+/// The default: only the main thread of the main interpreter (id 0).
+fn sampleMainThread(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
+    const roots = if (s.main_roots) |roots| if (now_ns < roots.expires_ns) roots else null else null;
+    const current = roots orelse try s.findMainRoots(now_ns);
+    if (current.tstate == 0) return;
+    const failed_before = tally.failed;
+    _ = s.sampleThread(current.tstate, current.tstate, current.interpreter, now_ns, tally) catch |err| {
+        s.main_roots = null;
+        return err;
+    };
+    // A failed walk may come from a stale thread address: look again next tick.
+    if (tally.failed != failed_before) s.main_roots = null;
+}
 
-    if (!s.options.all_threads) {
-        if (main_thread != 0) _ = try s.sampleThread(main_thread, true, gil_holder, now_ns, tally);
-        return;
-    }
-    var tstate = head;
-    for (0..limits.threads_max) |_| {
-        if (tstate == 0) break;
-        tstate = try s.sampleThread(tstate, tstate == main_thread, gil_holder, now_ns, tally);
-    }
+fn findMainRoots(s: *Sampler, now_ns: u64) RemoteMemory.Error!MainRoots {
+    var address = try s.memory.readValue(u64, s.target.runtime_address + s.offsets.runtime.interpreters_head);
+    const roots: MainRoots = for (0..limits.interpreters_max) |_| {
+        if (address == 0) break .{ .interpreter = 0, .tstate = 0, .expires_ns = 0 };
+        const interp = try s.readInterpreter(address);
+        if (interp.id == 0) {
+            const main_thread = if (interp.threads_main != 0) interp.threads_main else try s.oldestThread(interp.threads_head);
+            break .{ .interpreter = address, .tstate = main_thread, .expires_ns = now_ns + limits.roots_refresh_interval_ns };
+        }
+        address = interp.next;
+    } else .{ .interpreter = 0, .tstate = 0, .expires_ns = 0 };
+    s.main_roots = if (roots.tstate != 0) roots else null;
+    return roots;
 }
 
 /// 3.13 has no `threads.main`: new threads are pushed at the head, so the main thread is last.
 fn oldestThread(s: *Sampler, head: u64) RemoteMemory.Error!u64 {
     var tstate = head;
     for (0..limits.threads_max) |_| {
+        if (tstate == 0) return 0;
         const next = try s.memory.readValue(u64, tstate + s.offsets.thread.next);
         if (next == 0) return tstate;
         tstate = next;
@@ -225,14 +245,42 @@ fn oldestThread(s: *Sampler, head: u64) RemoteMemory.Error!u64 {
     return 0;
 }
 
+const Interpreter = struct {
+    id: i64,
+    next: u64,
+    threads_head: u64,
+    /// 0 when the layout has no `threads.main` (3.13).
+    threads_main: u64,
+};
+
+/// Reads the fields of one interpreter state the walk needs, in one system call.
+fn readInterpreter(s: *Sampler, address: u64) RemoteMemory.Error!Interpreter {
+    const o = s.offsets.interpreter;
+    var values: [4][8]u8 = @splat(@splat(0));
+    var segments = [_]RemoteMemory.Segment{
+        .{ .address = address + o.id, .buffer = &values[0] },
+        .{ .address = address + o.next, .buffer = &values[1] },
+        .{ .address = address + o.threads_head, .buffer = &values[2] },
+        .{ .address = address + (o.threads_main orelse o.threads_head), .buffer = &values[3] },
+    };
+    const count: usize = if (o.threads_main != null) 4 else 3;
+    if (try s.memory.readSegments(segments[0..count]) != 8 * count) return error.Unmapped;
+    return .{
+        .id = @bitCast(std.mem.readInt(u64, &values[0], .little)),
+        .next = std.mem.readInt(u64, &values[1], .little),
+        .threads_head = std.mem.readInt(u64, &values[2], .little),
+        .threads_main = if (o.threads_main != null) std.mem.readInt(u64, &values[3], .little) else 0,
+    };
+}
+
 /// Samples one thread, re-reading it while its stack looks torn. Returns its `next` pointer.
-fn sampleThread(s: *Sampler, tstate: u64, is_main: bool, gil_holder: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!u64 {
+fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!u64 {
     var thread: ThreadState = undefined;
     var failure: wire.FailReason = .torn;
     var attempt: u32 = 0;
     const frame_count: usize = while (attempt <= s.options.retries) : (attempt += 1) {
         if (attempt > 0) s.stats.retries += 1;
-        thread = s.readThreadState(tstate) catch |err| switch (err) {
+        thread = s.readThreadState(tstate, interpreter) catch |err| switch (err) {
             error.Unmapped => {
                 failure = .read_error;
                 continue;
@@ -256,8 +304,10 @@ fn sampleThread(s: *Sampler, tstate: u64, is_main: bool, gil_holder: u64, now_ns
 
     if (frame_count > 0) {
         var status: u32 = 0;
+        // 3.13 has no `threads.main`: there the main thread is the oldest, the end of the list.
+        const is_main = if (main_thread != 0) tstate == main_thread else thread.next == 0;
         if (is_main) status |= wire.ThreadStatus.main_thread;
-        const has_gil = if (s.offsets.thread.holds_gil != null) thread.holds_gil else gil_holder == tstate;
+        const has_gil = if (s.offsets.thread.holds_gil != null) thread.holds_gil else thread.gil_locked and thread.gil_holder == tstate;
         if (has_gil) status |= wire.ThreadStatus.has_gil;
         const frames = s.frame_ints[0..frame_count];
         const encoder = try s.out.begin(now_ns, wire.sampleBytesMax(frames.len));
@@ -275,19 +325,50 @@ const ThreadState = struct {
     /// 3.15: where the frame chain must end; 0 before 3.15.
     base_frame: u64,
     holds_gil: bool,
+    /// Before 3.15: the interpreter's GIL, read in the same system call as the thread.
+    gil_locked: bool,
+    gil_holder: u64,
 };
 
-fn readThreadState(s: *Sampler, tstate: u64) RemoteMemory.Error!ThreadState {
+/// Reads a thread state, its interpreter's GIL word and, in the same system call, the pages
+/// around the thread's leaf frame as it was at its previous sample: in steady state a tick
+/// needs this read and the batched read of code headers, nothing else. The frame cache starts
+/// afresh here, so every walk sees one snapshot.
+fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Error!ThreadState {
     const t = s.offsets.thread;
+    const o = s.offsets.interpreter;
     var bytes: [limits.thread_state_bytes_max]u8 = undefined;
-    try s.memory.read(tstate, bytes[0..@intCast(t.read_bytes)]);
-    return .{
+    var gil_locked: [4]u8 = @splat(0);
+    var gil_holder: [8]u8 = @splat(0);
+    var segments: [3 + limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
+    segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
+    var count: usize = 1;
+    if (t.holds_gil == null) {
+        segments[1] = .{ .address = interpreter + o.gil_locked, .buffer = &gil_locked };
+        segments[2] = .{ .address = interpreter + o.gil_holder, .buffer = &gil_holder };
+        count = 3;
+    }
+    var prefix_bytes: usize = 0;
+    for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
+
+    s.frame_cache.reset();
+    const slot = &s.leaf_pages[@intCast((tstate >> 4) % limits.leaf_page_slots)];
+    const planned = if (slot.tstate == tstate and slot.page != 0) s.frame_cache.plan(slot.page, segments[count..]) else 0;
+    const read = try s.memory.readSegments(segments[0 .. count + planned]);
+    if (read < prefix_bytes) return error.Unmapped;
+    s.frame_cache.commit(segments[count .. count + planned], (read - prefix_bytes) / limits.page_bytes);
+
+    const state: ThreadState = .{
         .next = word(&bytes, t.next),
         .current_frame = word(&bytes, t.current_frame),
         .native_thread_id = word(&bytes, t.native_thread_id),
         .base_frame = if (t.base_frame) |at| word(&bytes, at) else 0,
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
+        .gil_locked = std.mem.readInt(i32, &gil_locked, .little) != 0,
+        .gil_holder = std.mem.readInt(u64, &gil_holder, .little),
     };
+    slot.* = .{ .tstate = tstate, .page = state.current_frame - state.current_frame % limits.page_bytes };
+    return state;
 }
 
 const WalkError = error{Torn} || RemoteMemory.Error || Output.Error;
@@ -295,7 +376,6 @@ const WalkError = error{Torn} || RemoteMemory.Error || Output.Error;
 /// Walks one snapshot of a thread's stack into `frame_ints`; returns the number of ints.
 fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     const f = s.offsets.frame;
-    s.frame_cache.reset();
 
     var depth: usize = 0;
     var truncated = false;

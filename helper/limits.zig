@@ -74,6 +74,10 @@ pub const output_latency_ns_max = 20 * std.time.ns_per_ms;
 pub const stdin_poll_interval_ns = 20 * std.time.ns_per_ms;
 /// How often `/proc/PID/stat` is read to notice that the target exited.
 pub const liveness_interval_ns = 100 * std.time.ns_per_ms;
+/// How long the main interpreter's and main thread's addresses are trusted between re-reads.
+pub const roots_refresh_interval_ns = 100 * std.time.ns_per_ms;
+/// Threads whose previous leaf page is remembered (direct-mapped by thread state address).
+pub const leaf_page_slots = 64;
 /// How often a `stats` message is sent.
 pub const stats_interval_ns = std.time.ns_per_s;
 

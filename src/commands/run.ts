@@ -1,8 +1,8 @@
 /**
  * `tachyon run script.py args…` and `tachyon run -m module args…`: start the target under the
  * launcher (see session/launcher.ts), attach the helper while the launcher waits, let the target
- * go, and sample it until it exits. The target's stdin, stdout and stderr pass through, and
- * Tachyon exits with the target's exit code.
+ * go, and sample it until it exits (or -d passes: then the target is ended). The target's stdin,
+ * stdout and stderr pass through, and Tachyon exits with the target's exit code.
  *
  *   tachyon ──spawn──▶ python -c <launcher> target…   (waits on fd 3)
  *      │ ◀──────── "R" (interpreter ready) ───────────┘
@@ -23,6 +23,9 @@ export interface RunFlags extends SamplingFlags {
   module?: boolean;
   python: string;
 }
+
+/** How long a target still running after -d may take to exit on SIGTERM before SIGKILL. */
+const TARGET_TERMINATE_GRACE_MS = 2000;
 
 /** How long the interpreter may take to start before we give up on it. */
 const READY_TIMEOUT_MS = 30_000;
@@ -60,6 +63,7 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     reject: false,
     buffer: false,
+    forceKillAfterDelay: TARGET_TERMINATE_GRACE_MS,
   });
   const exited = child.then((result) => result);
   const spawnFailed = await Promise.race([exited.then((r) => r.failed && r.exitCode === undefined && r.signal === undefined ? r : undefined), new Promise((resolve) => setImmediate(resolve, undefined))]);
@@ -97,10 +101,19 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
       throw error;
     }
     channel.end(GO_BYTE);
-    const result = await exited;
-    recording.stop();
+    const first = await Promise.race([exited.then(() => 'target' as const), recording.session.done.then(() => 'helper' as const)]);
+    if (first === 'target') {
+      recording.stop();
+      await recording.finish();
+      return exitCodeOf(await exited);
+    }
+    // Sampling ended before the target: -d passed (then the target is ended, as the stdlib
+    // profiler does) or the helper died (then the target runs on to its natural end).
     await recording.finish();
-    return exitCodeOf(result);
+    if (!recording.helperDied && !recording.interrupted) {
+      child.kill('SIGTERM');
+    }
+    return exitCodeOf(await exited);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

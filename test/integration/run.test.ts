@@ -72,3 +72,14 @@ t.test(`pstats: the table on stdout and a file pstats loads, totals equal to the
   t.ok(Math.abs(loaded[1] - loaded[0] / 1000) < 1e-6, 'total time is samples × 1 ms');
   t.ok(readFileSync(file).length > 0 && loaded[2] > 3, `${loaded[2]} positions`);
 });
+
+t.test(`run -d stops sampling, writes the report and ends the target (${main.label})`, async (t) => {
+  const file = path.join(out, 'duration.txt');
+  const started = Date.now();
+  const result = await tachyon(['run', '-d', '1', '--python', main.python, '--collapsed', '-o', file, `${fixtures}/recursive.py`, '--forever']);
+  t.equal(result.exitCode, 128 + 15, 'the target was ended by SIGTERM');
+  t.ok(Date.now() - started < 10_000, 'promptly');
+  const summary = parseSummary(result.stderr);
+  t.ok(summary.captured >= 800 && summary.captured <= 1100, `${summary.captured} samples in about 1 s`);
+  t.ok(readCollapsed(file).length > 0, 'the report was written');
+});
