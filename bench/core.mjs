@@ -15,13 +15,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
-const DURATION_S = quick ? 2 : 5;
+const DURATION_S = quick ? 2 : 10;
 const REPEATS = quick ? 1 : 3;
 const CHROOT = process.env.TACHYON_CHROOT ?? path.join(process.env.TACHYON_CACHE ?? path.join(homedir(), '.cache', 'tachyon'), 'sid');
 const PYENV = process.env.PYENV_ROOT ?? path.join(homedir(), '.pyenv');
 const SHARED = '/tmp/tachyon-bench';
 
 mkdirSync(SHARED, { recursive: true });
+// The stdlib profiler runs inside the chroot and needs its own /proc there.
+if (existsSync(CHROOT)) execFileSync('sh', ['-c', `mountpoint -q ${CHROOT}/proc || mount -t proc proc ${CHROOT}/proc`]);
 cpSync(path.join(ROOT, 'bench', 'workloads'), SHARED, { recursive: true });
 if (existsSync(CHROOT)) cpSync(path.join(ROOT, 'bench', 'workloads'), path.join(CHROOT, SHARED), { recursive: true });
 
@@ -47,17 +49,17 @@ function measure(argv) {
 
 function tachyonRun(pid, rate) {
   const r = measure([process.execPath, path.join(ROOT, 'dist', 'cli.js'), 'attach', '-d', String(DURATION_S), '-r', rate, '--collapsed', '-o', '/tmp/tachyon-bench/out.txt', String(pid)]);
-  const captured = Number(/Captured (\d+) samples/.exec(r.stderr)?.[1]);
-  const failedPct = Number(/Failed samples: \d+ \(([\d.]+)%\)/.exec(r.stderr)?.[1]);
-  const rateHz = Number(/Sample rate: ([\d.]+)/.exec(r.stderr)?.[1]);
+  const captured = Number(/Captured (\d+) samples/.exec(r.output)?.[1]);
+  const failedPct = Number(/Failed samples: \d+ \(([\d.]+)%\)/.exec(r.output)?.[1]);
+  const rateHz = Number(/Sample rate: ([\d.]+)/.exec(r.output)?.[1]);
   return { cpuPct: (r.cpu_s / DURATION_S) * 100, failedPct, captured, rateHz };
 }
 
 function stdlibRun(pid, rate) {
   const r = measure(['chroot', CHROOT, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'attach', '-d', String(DURATION_S), '-r', rate, '--collapsed', '-o', '/tmp/stdlib-bench.txt', String(pid)]);
-  const captured = Number(/Captured (\d+) samples/.exec(r.stderr + r.stdout)?.[1] ?? NaN);
-  const failedPct = Number(/Error rate: ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
-  const rateHz = Number(/Sample rate: ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
+  const captured = Number(/Captured (\d+) samples/.exec(r.output)?.[1] ?? NaN);
+  const failedPct = Number(/Error rate: ([\d.]+)/.exec(r.output)?.[1] ?? NaN);
+  const rateHz = Number(/Sample rate: ([\d.]+)/.exec(r.output)?.[1] ?? NaN);
   return { cpuPct: (r.cpu_s / DURATION_S) * 100, failedPct, captured, rateHz };
 }
 

@@ -394,9 +394,16 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
                 truncated = true;
                 break;
             }
-            s.executables[depth] = word(&bytes, f.executable) & ~s.offsets.executable_tag_mask;
-            s.instr_ptrs[depth] = word(&bytes, f.instr_ptr);
-            depth += 1;
+            const executable = word(&bytes, f.executable) & ~s.offsets.executable_tag_mask;
+            // A leaf whose executable is NULL is being pushed or has just been popped (3.14+
+            // clears it on return): at this instant the stack is its callers, so it is left
+            // out. Anywhere else a NULL executable is a torn read, caught in `resolveCodes`.
+            const leaf_in_transition = executable == 0 and depth == 0;
+            if (!leaf_in_transition) {
+                s.executables[depth] = executable;
+                s.instr_ptrs[depth] = word(&bytes, f.instr_ptr);
+                depth += 1;
+            }
         }
         last_frame = frame;
         frame = word(&bytes, f.previous);

@@ -1,0 +1,88 @@
+/**
+ * What the stack walk must get right beyond the basic workload, on the newest and oldest core
+ * interpreters: every thread with -a (only the main one without), non-ASCII names in all three
+ * string widths, stacks deeper than the 4,096-frame limit, and code objects that are freed and
+ * replaced while being sampled.
+ */
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
+import { parseSummary, readCollapsed, startTarget, tachyon } from '../helpers/cli.js';
+
+const fixtures = installFixtures();
+const out = mkdtempSync(path.join(tmpdir(), 'tachyon-stacks-'));
+const chosen = coreInterpreters().filter((i) => i.label === 'pyenv-3.13.0' || i.label === 'debian-3.15');
+
+for (const interpreter of chosen) {
+  t.test(`threads and non-ASCII names (${interpreter.label})`, async (t) => {
+    if (!interpreter.present) return t.fail(missingMessage(interpreter));
+    const all = path.join(out, `${interpreter.label}-threads-all.txt`);
+    const result = await tachyon(['run', '-a', '--python', interpreter.python, '--collapsed', '-o', all, `${fixtures}/threads_and_names.py`, '1.5']);
+    t.equal(result.exitCode, 0, result.stderr);
+    const lines = readCollapsed(all);
+    const leafFunctions = (tid: number): Set<string> => new Set(lines.filter((l) => l.tid === tid).flatMap((l) => l.frames.map((f) => f.func)));
+    const tids = [...new Set(lines.map((l) => l.tid))];
+    t.equal(tids.length, 3, `three threads sampled with -a: ${tids.join(', ')}`);
+    const names = tids.map(leafFunctions);
+    t.ok(names.some((n) => n.has('café') && n.has('<module>')), 'the main thread, in café (Latin-1)');
+    t.ok(names.some((n) => n.has('работа') && n.has('Thread._bootstrap')), 'a worker in работа (Cyrillic, UCS-2)');
+    t.ok(names.some((n) => n.has('火箭𠀀.飞行')), 'a worker in 火箭𠀀.飞行 (UCS-4 qualified name)');
+
+    const main = path.join(out, `${interpreter.label}-threads-main.txt`);
+    const mainOnly = await tachyon(['run', '--python', interpreter.python, '--collapsed', '-o', main, `${fixtures}/threads_and_names.py`, '1']);
+    t.equal(mainOnly.exitCode, 0, mainOnly.stderr);
+    const mainLines = readCollapsed(main);
+    t.equal(new Set(mainLines.map((l) => l.tid)).size, 1, 'without -a, one thread');
+    t.ok(mainLines.every((l) => l.frames[0].func === '<module>'), 'and it is the main thread');
+  });
+
+  t.test(`a stack deeper than 4,096 frames ends in <truncated> (${interpreter.label})`, async (t) => {
+    if (!interpreter.present) return t.fail(missingMessage(interpreter));
+    const target = await startTarget([...interpreter.command, `${fixtures}/very_deep.py`, '30']);
+    t.teardown(() => void target.child.kill('SIGKILL'));
+    const file = path.join(out, `${interpreter.label}-deep.txt`);
+    const result = await tachyon(['attach', '-d', '1', '--collapsed', '-o', file, String(target.pid)]);
+    t.equal(result.exitCode, 0, result.stderr);
+    t.ok(parseSummary(result.stderr).failedPct < 5, 'deep stacks are read, not failed');
+    const lines = readCollapsed(file);
+    t.ok(lines.length > 0, 'samples');
+    for (const line of lines.slice(0, 3)) {
+      t.equal(line.frames[0].label, '<truncated>', 'the root end is the truncation marker');
+      t.equal(line.frames.length, 4097, '4,096 innermost frames are kept');
+      t.equal(line.frames[line.frames.length - 1].func, 'down', 'the leaf is there');
+    }
+  });
+
+  t.test(`code objects freed and replaced keep their own names (${interpreter.label})`, async (t) => {
+    if (!interpreter.present) return t.fail(missingMessage(interpreter));
+    const file = path.join(out, `${interpreter.label}-churn.txt`);
+    const result = await tachyon(['run', '--python', interpreter.python, '--collapsed', '-o', file, `${fixtures}/code_churn.py`, '600']);
+    t.equal(result.exitCode, 0, result.stderr);
+    // fn_<i>_<ms> spins <ms> ms: 1 ms for even i, 4 ms for odd i. A code record reused for the
+    // next function would move time between names and break both checks below.
+    const perFunction = new Map<string, number>();
+    let mismatchedFile = 0;
+    for (const line of readCollapsed(file)) {
+      const leaf = line.frames[line.frames.length - 1];
+      const match = /^fn_(\d+)_(\d)$/.exec(leaf.func);
+      if (!match) continue;
+      if (leaf.file !== `<churn-${match[1]}>`) mismatchedFile += line.count;
+      perFunction.set(leaf.func, (perFunction.get(leaf.func) ?? 0) + line.count);
+    }
+    t.equal(mismatchedFile, 0, 'every name comes with its own file');
+    let short = 0;
+    let long = 0;
+    let worst = 0;
+    for (const [name, count] of perFunction) {
+      if (name.endsWith('_1')) short += count;
+      else long += count;
+      worst = Math.max(worst, count);
+    }
+    t.ok(perFunction.size > 400, `${perFunction.size} distinct generated functions seen`);
+    const shortShare = short / (short + long);
+    t.ok(Math.abs(shortShare - 0.2) < 0.05, `1 ms functions have ${(shortShare * 100).toFixed(1)}% of the generated functions' samples (truth 20%)`);
+    t.ok(worst <= 9, `no name collects another function's samples (most for one name: ${worst})`);
+  });
+}
