@@ -9,6 +9,7 @@
 
 const std = @import("std");
 const limits = @import("limits.zig");
+const buffers = @import("buffers.zig");
 const pep393 = @import("pep393.zig");
 const wire = @import("wire.zig");
 const Output = @import("Output.zig");
@@ -53,7 +54,7 @@ chars: []u8,
 
 pub fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!CodeCache {
     var cache: CodeCache = .{
-        .line_table = try gpa.alloc(u8, limits.line_table_bytes_max),
+        .line_table = try buffers.alloc(u8, limits.line_table_bytes_max),
         .names = undefined,
         .chars = try gpa.alloc(u8, limits.name_code_points_max * 4),
     };

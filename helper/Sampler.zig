@@ -15,6 +15,7 @@ const std = @import("std");
 const linux = std.os.linux;
 const assert = std.debug.assert;
 const limits = @import("limits.zig");
+const buffers = @import("buffers.zig");
 const wire = @import("wire.zig");
 const procfs = @import("procfs.zig");
 const CycleDetector = @import("cycle.zig").CycleDetector;
@@ -77,13 +78,13 @@ pub fn init(
         .memory = memory,
         .stat_fd = stat_fd,
         .out = out,
-        .frame_cache = .init(try gpa.create([limits.frame_cache_pages][limits.page_bytes]u8)),
+        .frame_cache = .init(try buffers.create([limits.frame_cache_pages][limits.page_bytes]u8)),
         .code_cache = try .init(gpa),
         .executables = try gpa.alloc(u64, limits.stack_depth_max),
         .instr_ptrs = try gpa.alloc(u64, limits.stack_depth_max),
         .frame_ints = try gpa.alloc(u32, 2 * (limits.stack_depth_max + 1)),
         .distinct = try .init(gpa),
-        .headers = try gpa.alloc(u8, limits.stack_depth_max * target.offsets.code.size),
+        .headers = try buffers.alloc(u8, limits.stack_depth_max * target.offsets.code.size),
     };
 }
 

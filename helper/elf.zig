@@ -167,7 +167,7 @@ pub fn inspect(source: Source) Error!Info {
 fn scanSymbols(source: Source, table: Shdr, strings: Shdr, info: *Info) void {
     var names: StringWindow = .{ .source = source, .table = strings };
     const count = @min(table.size / @sizeOf(Sym), limits.elf_symbols_max);
-    var chunk: [256]Sym = undefined;
+    var chunk: [4096]Sym = undefined;
     var first: u64 = 0;
     while (first < count) : (first += chunk.len) {
         const in_chunk: usize = @intCast(@min(chunk.len, count - first));
@@ -186,12 +186,18 @@ fn scanSymbols(source: Source, table: Shdr, strings: Shdr, info: *Info) void {
     }
 }
 
-/// A sliding window over a string table, so that comparing the names of consecutive symbols
-/// (which sit close together in the table) costs one `pread` per window, not one per name.
+/// Backing store of `StringWindow`: large enough to hold a whole `.dynstr` or `.strtab` of a
+/// real libpython, so that a table costs one `pread` rather than one per window. It lives in
+/// .bss (no allocation); only one window is in use at a time, since tables are scanned in turn.
+var string_window_storage: [limits.elf_string_window_bytes]u8 = undefined;
+
+/// A window over a string table: the whole table when it fits, otherwise a sliding window, so
+/// comparing the names of consecutive symbols (which sit close together) costs one `pread` per
+/// window, not one per name.
 const StringWindow = struct {
     source: Source,
     table: Shdr,
-    buffer: [16384]u8 = undefined,
+    buffer: []u8 = &string_window_storage,
     start: u64 = 0,
     len: usize = 0,
 
@@ -201,9 +207,10 @@ const StringWindow = struct {
         const in_window = name_offset >= window.start and
             name_offset + expected.len + 1 <= window.start + window.len;
         if (!in_window) {
-            window.start = name_offset;
-            window.len = window.source.pread(&window.buffer, window.table.offset + name_offset);
-            if (window.len < expected.len + 1) return false;
+            window.start = if (window.table.size <= window.buffer.len) 0 else name_offset;
+            const wanted: usize = @intCast(@min(window.buffer.len, window.table.size - window.start));
+            window.len = window.source.pread(window.buffer[0..wanted], window.table.offset + window.start);
+            if (name_offset + expected.len + 1 > window.start + window.len) return false;
         }
         const at: usize = @intCast(name_offset - window.start);
         return std.mem.eql(u8, window.buffer[at..][0..expected.len], expected) and

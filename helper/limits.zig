@@ -57,6 +57,8 @@ pub const candidates_max = 64;
 pub const elf_headers_max = 512;
 /// Symbols examined per symbol table.
 pub const elf_symbols_max = 1 << 22;
+/// Bytes of an ELF string table read at once (a whole libpython `.strtab` fits).
+pub const elf_string_window_bytes = 8 << 20;
 /// Bytes of writable mappings scanned for the debug-offsets cookie in stripped targets.
 pub const cookie_scan_bytes_max = 256 << 20;
 /// Bytes of the `_Py_DebugOffsets` record read at the runtime address.

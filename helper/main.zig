@@ -11,6 +11,7 @@ const std = @import("std");
 const linux = std.os.linux;
 const fatal = @import("fatal.zig");
 const limits = @import("limits.zig");
+const buffers = @import("buffers.zig");
 const locate = @import("locate.zig");
 const procfs = @import("procfs.zig");
 const wire = @import("wire.zig");
@@ -53,8 +54,8 @@ pub fn main(init: std.process.Init.Minimal) u8 {
 fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     installSignalHandlers();
     const gpa = std.heap.page_allocator;
-    const maps_buffer = gpa.alloc(u8, limits.maps_bytes_max) catch return outOfMemory(diagnostic);
-    const output_buffer = gpa.alloc(u8, limits.output_bytes) catch return outOfMemory(diagnostic);
+    const maps_buffer = buffers.alloc(u8, limits.maps_bytes_max) catch return outOfMemory(diagnostic);
+    const output_buffer = buffers.alloc(u8, limits.output_bytes) catch return outOfMemory(diagnostic);
 
     const pid = options.pid;
     const stat_fd = procfs.open(pid, "stat") catch |err| return switch (err) {
@@ -73,7 +74,7 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     }
     const target = try locate.locate(pid, memory, maps_buffer, diagnostic);
     if (setuid) try dropPrivileges(diagnostic);
-    gpa.free(maps_buffer);
+    buffers.free(u8, maps_buffer);
 
     var out: Output = .init(1, output_buffer);
     var sampler = Sampler.init(gpa, options, &target, memory, stat_fd, &out) catch return outOfMemory(diagnostic);
@@ -144,6 +145,7 @@ fn writeAll(fd: linux.fd_t, bytes: []const u8) void {
 
 test {
     _ = @import("limits.zig");
+    _ = @import("buffers.zig");
     _ = @import("fatal.zig");
     _ = @import("wire.zig");
     _ = @import("Output.zig");

@@ -10,15 +10,9 @@ import type { Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
-import { HelperSession, type HelperOutcome } from '../session/helper-session.js';
+import { HelperSession, type HelperOutcome, type HelperRequest } from '../session/helper-session.js';
 
-export interface RecordOptions {
-  helperPath: string;
-  pid: number;
-  rateHz: number;
-  durationMs: number | undefined;
-  allThreads: boolean;
-  verbose: boolean;
+export interface RecordOptions extends HelperRequest {
   argv: string[];
   toolVersion: string;
   format: OutputFormatName;
@@ -48,12 +42,7 @@ export class Recording {
   ) {
     this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv });
     this.session = new HelperSession({
-      helperPath: options.helperPath,
-      pid: options.pid,
-      rateHz: options.rateHz,
-      durationMs: options.durationMs,
-      allThreads: options.allThreads,
-      verbose: options.verbose,
+      ...options,
       onMessage: (message) => this.recorder.feed(message),
       log: (line) => io.stderr(line),
     });

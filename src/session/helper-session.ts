@@ -12,13 +12,17 @@ import { UnpackrStream } from 'msgpackr';
 import { decodeMessage, ProtocolError } from '../protocol/decode.js';
 import { MessageKind, type HelloMessage, type Message } from '../protocol/messages.js';
 
-export interface HelperSessionOptions {
+/** What the helper is asked to do: whom to sample, how fast, for how long. */
+export interface HelperRequest {
   helperPath: string;
   pid: number;
   rateHz: number;
   durationMs: number | undefined;
   allThreads: boolean;
   verbose: boolean;
+}
+
+export interface HelperSessionOptions extends HelperRequest {
   onMessage(message: Message): void;
   /** Where --verbose echoes the helper's stderr. */
   log(line: string): void;

@@ -3,7 +3,8 @@
  * programs, and reads what they leave behind: collapsed stacks and summaries.
  */
 import { execa, type ResultPromise } from 'execa';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './interpreters.js';
 
@@ -24,12 +25,16 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function tachyon(args: string[], options: { input?: string; timeoutMs?: number; user?: string } = {}): Promise<CliResult> {
+export async function tachyon(
+  args: string[],
+  options: { input?: string; timeoutMs?: number; user?: string; root?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   // `env -i` because tap hooks child processes (it injects its process tracking into any node
   // started below it), which a process running as another user cannot even write.
-  const env = Object.entries(cleanEnv()).map(([key, value]) => `${key}=${value}`);
+  const env = Object.entries({ ...cleanEnv(), ...options.env }).map(([key, value]) => `${key}=${value}`);
   const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--clear-groups'] : [];
-  const result = await execa('env', ['-i', ...env, ...asUser, process.execPath, CLI, ...args], {
+  const cli = options.root ? path.join(options.root, 'dist', 'cli.js') : CLI;
+  const result = await execa('env', ['-i', ...env, ...asUser, process.execPath, cli, ...args], {
     reject: false,
     input: options.input ?? '',
     timeout: options.timeoutMs ?? 120_000,
@@ -110,4 +115,23 @@ export function functionLineRanges(source: string): Map<string, [number, number]
     ranges.set(match[2], [i + 1, end + 1]);
   });
   return ranges;
+}
+
+/**
+ * A copy of the built package that an unprivileged user can run: where the checkout itself is
+ * unreadable to others (under /root, say), its dist/, node_modules/, package.json and zig-out/
+ * are hard-linked (copied, across file systems) into a world-readable temporary directory.
+ */
+export function installReadableByAll(): string {
+  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', path.join(REPO_ROOT, 'dist', 'cli.js')]);
+  if (probe.status === 0) return REPO_ROOT;
+  const copy = '/tmp/tachyon-readable-install';
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy, { recursive: true, mode: 0o755 });
+  for (const entry of ['dist', 'node_modules', 'package.json', 'zig-out']) {
+    const linked = spawnSync('cp', ['-al', path.join(REPO_ROOT, entry), copy]);
+    if (linked.status !== 0) spawnSync('cp', ['-a', path.join(REPO_ROOT, entry), copy]);
+  }
+  spawnSync('chmod', ['-R', 'a+rX', copy]);
+  return copy;
 }

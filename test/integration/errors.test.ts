@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { execa } from 'execa';
 import { coreInterpreters, installFixtures } from '../helpers/interpreters.js';
-import { tachyon } from '../helpers/cli.js';
+import { installReadableByAll, tachyon } from '../helpers/cli.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -50,7 +50,7 @@ t.test('attach without permission says how to get it', async (t) => {
   t.teardown(() => void target.kill('SIGKILL'));
   await new Promise((resolve) => target.stdout?.once('data', resolve));
   // The target runs as root; tachyon runs as nobody.
-  checkOneError(t, await tachyon(['attach', '-d', '1', String(target.pid)], { user: '65534' }), 6, /no permission to read process/, /CAP_SYS_PTRACE|sudo/);
+  checkOneError(t, await tachyon(['attach', '-d', '1', String(target.pid)], { user: '65534', root: installReadableByAll() }), 6, /no permission to read process/, /CAP_SYS_PTRACE|sudo/);
 });
 
 t.test('bad option values', async (t) => {
