@@ -26,6 +26,10 @@ mkdirSync(SHARED, { recursive: true });
 if (existsSync(CHROOT)) execFileSync('sh', ['-c', `mountpoint -q ${CHROOT}/proc || mount -t proc proc ${CHROOT}/proc`]);
 cpSync(path.join(ROOT, 'bench', 'workloads'), SHARED, { recursive: true });
 if (existsSync(CHROOT)) cpSync(path.join(ROOT, 'bench', 'workloads'), path.join(CHROOT, SHARED), { recursive: true });
+// The known-ratio workload is the accuracy test's own fixture.
+for (const dir of existsSync(CHROOT) ? [SHARED, path.join(CHROOT, SHARED)] : [SHARED]) {
+  cpSync(path.join(ROOT, 'test', 'fixtures', 'python', 'split.py'), path.join(dir, 'split.py'));
+}
 
 const interpreters = [
   { label: 'pyenv 3.13.0 (shared libpython)', command: [path.join(PYENV, 'versions/3.13.0/bin/python3.13')] },
@@ -143,6 +147,66 @@ for (const interpreter of interpreters) {
   }
 }
 
+/**
+ * Accuracy: split.py spends its time in alpha/beta/gamma in a 50/30/20 ratio and prints the
+ * split it really had; the profile's share of each function (samples with it on the stack) is
+ * compared with that. Reported: the largest error over the three, in percentage points.
+ */
+function sharesFromCollapsed(text) {
+  const counts = { alpha: 0, beta: 0, gamma: 0 };
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const count = Number(line.slice(line.lastIndexOf(' ') + 1));
+    total += count;
+    for (const name of Object.keys(counts)) if (line.includes(`:${name}:`)) counts[name] += count;
+  }
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / total]));
+}
+
+function accuracyRun(tool, python, rate) {
+  const out = `/tmp/tachyon-bench/accuracy-${tool}.txt`;
+  const argv =
+    tool === 'tachyon'
+      ? [process.execPath, path.join(ROOT, 'dist', 'cli.js'), 'run', '--python', python, '-r', rate, '--collapsed', '-o', out, `${SHARED}/split.py`, String(ACCURACY_S)]
+      : ['chroot', CHROOT, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '-r', rate, '--collapsed', '-o', out, `${SHARED}/split.py`, String(ACCURACY_S)];
+  const stdout = execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const truth = JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+  const file = tool === 'tachyon' ? out : path.join(CHROOT, out);
+  const measured = sharesFromCollapsed(readFileSync(file, 'utf8'));
+  return Math.max(...Object.keys(truth).map((k) => Math.abs(truth[k] - measured[k]) * 100));
+}
+
+const ACCURACY_S = quick ? 2 : 4;
+const accuracyRows = [];
+const wrappers = '/tmp/tachyon-bench/wrappers';
+mkdirSync(wrappers, { recursive: true });
+for (const interpreter of interpreters) {
+  let python = interpreter.command[0];
+  if (python === 'chroot') {
+    python = path.join(wrappers, path.basename(interpreter.command[2]));
+    writeFileSync(python, `#!/bin/sh\nexec chroot ${CHROOT} ${interpreter.command[2]} "$@"\n`, { mode: 0o755 });
+  }
+  for (const rate of ['1khz', '10khz']) {
+    const errors = { tachyon: [], stdlib: [] };
+    for (let i = 0; i < REPEATS; i++) {
+      errors.tachyon.push(accuracyRun('tachyon', python, rate));
+      if (interpreter.stdlib) errors.stdlib.push(accuracyRun('stdlib', python, rate));
+    }
+    for (const [tool, runs] of Object.entries(errors)) {
+      if (runs.length === 0) continue;
+      const row = { tool: tool === 'tachyon' ? 'Tachyon' : 'stdlib profiling.sampling 3.15', target: interpreter.label, rate, error: median(runs), spread: spread(runs) };
+      accuracyRows.push(row);
+      console.log(JSON.stringify(row));
+    }
+  }
+}
+const accuracyTable = [
+  '| tool | target | rate | largest share error, percentage points (median, min–max) |',
+  '|---|---|---|---|',
+  ...accuracyRows.map((r) => `| ${r.tool} | ${r.target} | ${r.rate} | ${r.error.toFixed(2)} (${r.spread}) |`),
+].join('\n');
+
 const stdlibVersion = existsSync(path.join(CHROOT, 'usr/bin/python3.15'))
   ? execFileSync('chroot', [CHROOT, '/usr/bin/python3.15', '-c', 'import sys; print(sys.version.split()[0])']).toString().trim()
   : 'absent';
@@ -178,6 +242,15 @@ On this machine (a Firecracker VM) merely waking up 1,000 times a second costs a
 10 kHz), so that is the floor under any sampler that sleeps between samples instead of spinning.
 
 ${table}
+
+### Accuracy against a known time split
+
+Workload: \`test/fixtures/python/split.py\` (the accuracy test's fixture), ${ACCURACY_S} s under \`run -r RATE
+--collapsed\`: it busy-waits in \`alpha\`, \`beta\` and \`gamma\` in a 50/30/20 ratio and prints the split
+it really measured. Each function's share of the samples (samples with it on the stack, over all
+samples) is compared with that truth; the table gives the largest of the three errors.
+
+${accuracyTable}
 <!-- core-bench:end -->`;
 const updated = previous.includes('<!-- core-bench:start -->')
   ? previous.replace(/<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/, section)

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
@@ -82,4 +82,17 @@ t.test(`run -d stops sampling, writes the report and ends the target (${main.lab
   const summary = parseSummary(result.stderr);
   t.ok(summary.captured >= 800 && summary.captured <= 1100, `${summary.captured} samples in about 1 s`);
   t.ok(readCollapsed(file).length > 0, 'the report was written');
+});
+
+t.test(`without -o, files get the stdlib's default names in the working directory (${main.label})`, async (t) => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'tachyon-default-name-'));
+  const result = await execa(process.execPath, [CLI, 'run', '--python', main.python, '--collapsed', `${fixtures}/exit_code.py`, '0'], { cwd, reject: false, env: cleanEnv(), extendEnv: false, input: '' });
+  t.equal(result.exitCode, 0, String(result.stderr));
+  const written = /Collapsed stack output written to (collapsed_(\d+)\.txt)/.exec(String(result.stderr));
+  t.ok(written, 'the summary names the file');
+  t.ok(existsSync(path.join(cwd, written?.[1] ?? 'missing')), 'collapsed_PID.txt exists in the working directory');
+
+  const dirOutput = await tachyon(['run', '--python', main.python, '--collapsed', '-o', cwd, `${fixtures}/exit_code.py`, '0']);
+  const inDir = /written to (\S+)/.exec(dirOutput.stderr);
+  t.match(inDir?.[1] ?? '', new RegExp(`^${cwd}/collapsed_\\d+\\.txt$`), '-o DIR puts the default name inside DIR');
 });
