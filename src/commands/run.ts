@@ -66,16 +66,20 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
     forceKillAfterDelay: TARGET_TERMINATE_GRACE_MS,
   });
   const exited = child.then((result) => result);
-  const spawnFailed = await Promise.race([exited.then((r) => r.failed && r.exitCode === undefined && r.signal === undefined ? r : undefined), new Promise((resolve) => setImmediate(resolve, undefined))]);
-  if (spawnFailed) {
-    throw new TachyonError(ExitCode.fileError, `cannot start the Python interpreter '${flags.python}'`, 'give its path with --python, e.g. --python /usr/bin/python3.13');
-  }
   const channel = child.stdio[LAUNCHER_FD] as unknown as Duplex;
   channel.on('error', () => undefined);
 
   if (!(await waitForReady(channel, exited))) {
-    // The interpreter or the launcher failed before the target started; it has said why on stderr.
-    return exitCodeOf(await exited);
+    const result = await exited;
+    if (result.exitCode === undefined && result.signal === undefined) {
+      throw new TachyonError(ExitCode.fileError, `cannot start the Python interpreter '${flags.python}'`, 'give its path with --python, e.g. --python /usr/bin/python3.13');
+    }
+    // The interpreter failed before the target started (a Python says why on stderr itself).
+    throw new TachyonError(
+      ExitCode.failure,
+      `'${flags.python}' exited with code ${exitCodeOf(result)} before the target started`,
+      'check that --python names a CPython 3.13+ interpreter',
+    );
   }
 
   const recording = new Recording({ ...options, pid: child.pid as number }, io);

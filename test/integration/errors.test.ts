@@ -62,8 +62,10 @@ t.test('bad option values', async (t) => {
   checkOneError(t, await tachyon(['frobnicate']), 2, /unknown command 'frobnicate'/, /tachyon --help/);
 });
 
-t.test('run with a missing script or an unwritable output', async (t) => {
+t.test('run with a missing script or interpreter, or an unwritable output', async (t) => {
   checkOneError(t, await tachyon(['run', 'no/such/script.py']), 7, /script 'no\/such\/script.py' not found/, /path/);
+  checkOneError(t, await tachyon(['run', '--python', '/no/such/python', `${fixtures}/exit_code.py`, '0']), 7, /cannot start the Python interpreter/, /--python/);
+  checkOneError(t, await tachyon(['run', '--python', '/bin/false', `${fixtures}/exit_code.py`, '0']), 1, /exited with code 1 before the target started/, /CPython 3\.13\+/);
   const python = coreInterpreters().find((i) => i.present);
   if (!python) return t.fail('MISSING INTERPRETER: no 3.13+');
   const result = await tachyon(['run', '--python', python.python, '--collapsed', '-o', '/proc/version/x.txt', `${fixtures}/exit_code.py`, '0']);
