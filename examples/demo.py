@@ -3,6 +3,7 @@ over generated text, JSON round trips and a recursive tree walk) with a visible 
 report. Run it with: npm run demo"""
 import json
 import random
+import sys
 
 
 def sieve(limit):
@@ -49,7 +50,8 @@ def main():
         counts = count_words(make_text(60_000, rng))
         json_round_trip({"primes": primes[:2000], "counts": counts}, 60)
         size = tree_size(build_tree(15))
-        print(f"round {round_number}: {len(primes)} primes, {len(counts)} words, tree of {size}")
+        # Progress goes to stderr, so that a report printed on stdout stays clean.
+        print(f"round {round_number}: {len(primes)} primes, {sum(counts.values())} words, tree of {size} nodes", file=sys.stderr)
 
 
 if __name__ == "__main__":

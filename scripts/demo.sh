@@ -5,19 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A usable interpreter runs and is 3.13 or newer (a pyenv shim for an inactive version is not).
+usable() {
+  "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)' >/dev/null 2>&1
+}
+
 find_python() {
+  local candidate
   for name in python3.15 python3.14 python3.13; do
-    if command -v "$name" >/dev/null; then command -v "$name"; return; fi
+    candidate="$(command -v "$name" || true)"
+    if [ -n "$candidate" ] && usable "$candidate"; then echo "$candidate"; return; fi
   done
   local root
   root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
   for dir in "$root"/versions/3.1[345]*; do
-    [ -x "$dir/bin/python3" ] && { echo "$dir/bin/python3"; return; }
+    if [ -x "$dir/bin/python3" ] && usable "$dir/bin/python3"; then echo "$dir/bin/python3"; return; fi
   done
   local chroot="${TACHYON_CHROOT:-${TACHYON_CACHE:-$HOME/.cache/tachyon}/sid}"
   if [ -x "$chroot/usr/bin/python3.15" ]; then
-    mkdir -p "$chroot/tmp/tachyon-demo"
-    cp examples/demo.py "$chroot/tmp/tachyon-demo/"
     printf '#!/bin/sh\nexec chroot %s /usr/bin/python3.15 "$@"\n' "$chroot" > /tmp/tachyon-demo-python
     chmod +x /tmp/tachyon-demo-python
     echo /tmp/tachyon-demo-python
@@ -32,7 +37,14 @@ python="$(find_python)" || {
   exit 1
 }
 script=examples/demo.py
-[ "${python#/tmp/tachyon-demo-python}" = "" ] && { mkdir -p /tmp/tachyon-demo; cp examples/demo.py /tmp/tachyon-demo/; script=/tmp/tachyon-demo/demo.py; }
+if [ "$python" = /tmp/tachyon-demo-python ]; then
+  # Inside the chroot the script must be at the same path as outside.
+  chroot="${TACHYON_CHROOT:-${TACHYON_CACHE:-$HOME/.cache/tachyon}/sid}"
+  mkdir -p /tmp/tachyon-demo "$chroot/tmp/tachyon-demo"
+  cp examples/demo.py /tmp/tachyon-demo/
+  cp examples/demo.py "$chroot/tmp/tachyon-demo/"
+  script=/tmp/tachyon-demo/demo.py
+fi
 echo "demo: profiling $script with $python"
 node dist/cli.js run --python "$python" -r 1khz -o demo-collapsed.txt --collapsed "$script"
 node dist/cli.js run --python "$python" -r 1khz --limit 12 "$script" > demo-profile.txt
