@@ -62,6 +62,11 @@ export function coreInterpreters(): Interpreter[] {
   ];
 }
 
+/** pyenv's builds of the versions before debug offsets existed (3.8 to 3.12). */
+export function olderInterpreters(): Interpreter[] {
+  return ['3.8.18', '3.9.18', '3.10.13', '3.11.7', '3.12.1'].map(pyenvInterpreter);
+}
+
 /** Copies the Python fixtures where every interpreter, chrooted or not, sees them at FIXTURES. */
 export function installFixtures(): string {
   const targets = [FIXTURES];
