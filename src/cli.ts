@@ -17,6 +17,11 @@ import { ExitCode, TachyonError } from './session/errors.js';
 import { packageRoot } from './session/helper-path.js';
 
 const EXIT_CODES_HELP = `
+Output:
+  The report goes to stdout (the pstats table) or to a file (-o, or the default name such as
+  collapsed_PID.txt); the closing summary (samples, rate, failed and missed samples) goes to
+  stderr. Ctrl-C or SIGTERM stop sampling and still write the report.
+
 Exit codes:
   run exits with the target's own exit code. Otherwise:
   0 success, 1 failure, 2 bad option, 3 no such process, 4 not a Python process,
