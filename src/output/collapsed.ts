@@ -5,11 +5,8 @@
  * Pseudo frames (`<truncated>`) appear by name alone.
  */
 import type { Profile } from '../model/profile.js';
+import { basename } from './file-names.js';
 
-function basename(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash >= 0 ? path.slice(slash + 1) : path;
-}
 
 /** The text of one frame as the collapsed format writes it. */
 export function collapsedFrameLabel(profile: Profile, frame: number): string {

@@ -6,6 +6,7 @@
 import { functionKey, functionStats, type FunctionStat } from '../model/function-stats.js';
 import type { Profile } from '../model/profile.js';
 import { MarshalFloat, MarshalTuple, marshalDumps, type MarshalValue } from './marshal.js';
+import { basename } from './file-names.js';
 
 export const PSTATS_SORT_KEYS = ['nsamples', 'tottime', 'cumtime', 'sample-pct', 'cumul-pct', 'nsamples-cumul', 'name'] as const;
 export type PstatsSortKey = (typeof PSTATS_SORT_KEYS)[number];
@@ -25,10 +26,6 @@ interface Row {
   cumulative: number;
 }
 
-function basename(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash >= 0 ? path.slice(slash + 1) : path;
-}
 
 /** Python's repr of the (file, line, name) tuple, which the `name` sort orders by. */
 function tupleRepr(row: { file: string; line: number; name: string }): string {
