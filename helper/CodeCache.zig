@@ -25,6 +25,7 @@ pub const Fingerprint = struct {
     qualname: u64,
     linetable: u64,
     first_line: i32,
+    /// The bytecode size in code units (3.11+), or the `co_code` bytes object (before 3.11).
     size_units: u64,
 
     /// Reads the fingerprint from a code object header (`code.size` bytes).
@@ -35,7 +36,7 @@ pub const Fingerprint = struct {
             .qualname = word(header, offsets.code.qualname),
             .linetable = word(header, offsets.code.linetable),
             .first_line = std.mem.readInt(i32, header[@intCast(offsets.code.firstlineno)..][0..4], .little),
-            .size_units = word(header, offsets.object.ob_size),
+            .size_units = word(header, offsets.code.co_code orelse offsets.object.ob_size),
         };
     }
 };
@@ -43,6 +44,13 @@ pub const Fingerprint = struct {
 const Entry = struct {
     code_id: u32,
     fingerprint: Fingerprint,
+    size_units: u64,
+};
+
+/// A code object's id and its bytecode size in code units.
+pub const Known = struct {
+    code_id: u32,
+    size_units: u64,
 };
 
 map: std.AutoHashMapUnmanaged(u64, Entry) = .empty,
@@ -63,8 +71,8 @@ pub fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!CodeCache {
     return cache;
 }
 
-/// Returns the id of the code object at `address` whose header is `header`, writing a `code`
-/// record first if the object is new (or replaced).
+/// Returns the id and size of the code object at `address` whose header is `header`, writing a
+/// `code` record first if the object is new (or replaced).
 pub fn idFor(
     cache: *CodeCache,
     memory: RemoteMemory,
@@ -73,11 +81,16 @@ pub fn idFor(
     header: []const u8,
     out: *Output,
     now_ns: u64,
-) (RemoteMemory.Error || Output.Error)!u32 {
+) (RemoteMemory.Error || Output.Error)!Known {
     const fingerprint = Fingerprint.fromHeader(offsets, header);
     if (cache.map.getPtr(address)) |entry| {
-        if (std.meta.eql(entry.fingerprint, fingerprint)) return entry.code_id;
+        if (std.meta.eql(entry.fingerprint, fingerprint)) return .{ .code_id = entry.code_id, .size_units = entry.size_units };
     }
+    // Before 3.11 the size is that of the `co_code` bytes object (bytes; 2 per code unit).
+    const size_units = if (offsets.code.co_code != null)
+        try memory.readValue(u64, fingerprint.size_units + offsets.bytes.ob_size) / 2
+    else
+        fingerprint.size_units;
     if (cache.map.count() >= limits.code_cache_entries_max) cache.map.clearRetainingCapacity();
 
     const code_id = cache.next_id;
@@ -93,8 +106,8 @@ pub fn idFor(
     const encoder = try out.begin(now_ns, wire.codeBytesMax(record));
     encoder.writeCode(record);
     try out.end();
-    cache.map.putAssumeCapacity(address, .{ .code_id = code_id, .fingerprint = fingerprint });
-    return code_id;
+    cache.map.putAssumeCapacity(address, .{ .code_id = code_id, .fingerprint = fingerprint, .size_units = size_units });
+    return .{ .code_id = code_id, .size_units = size_units };
 }
 
 /// Reads a `str` as UTF-8, capped at `limits.name_code_points_max`; "<unknown>" if it cannot

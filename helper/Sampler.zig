@@ -2,6 +2,10 @@
 //! `sample` (or `sample_failed`) message per thread, plus `stats` about once a second.
 //!
 //! Tick: runtime -> interpreters -> thread states -> frames (`current_frame`, then `previous`).
+//! The version families differ only in what `PyOffsets` says: before 3.11 frames are
+//! `PyFrameObject`s chained by `f_back` from `tstate->frame`, with `f_lasti` as the instruction
+//! position (and a freed frame recognised by its zero reference count); 3.11/3.12 reach the top
+//! `_PyInterpreterFrame` through `tstate->cframe`; 3.12+ skip C-stack shim frames by owner.
 //! The target is never paused, so a walk can see a stack being changed. Every walk is checked
 //! (alignment, frame owner, code type, instruction range, cycles, and on 3.15 the sentinel base
 //! frame) and a torn walk is re-read from the thread state up to `--retries` times: a wrong
@@ -51,6 +55,8 @@ code_type: ?u64 = null,
 main_roots: ?MainRoots = null,
 /// Each thread's leaf frame page at its previous sample, read together with its thread state.
 leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 }),
+/// The slot of the thread being walked.
+current_slot: ?*LeafPage = null,
 
 /// The stack being built: executable and instruction pointer per reported frame, leaf first.
 executables: []u64,
@@ -145,7 +151,7 @@ fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
     encoder.writeHello(.{
         .pid = @intCast(s.options.pid),
         .python_version_hex = s.offsets.version_hex,
-        .layout_source = "debug_offsets",
+        .layout_source = s.offsets.source.name(),
         .runtime_path = s.target.runtimePath(),
         .sample_interval_ns = interval_ns,
         .start_monotonic_ns = start_ns,
@@ -186,7 +192,22 @@ fn tick(s: *Sampler, now_ns: u64) Error!TickOutcome {
 const Tally = struct { sampled: u32 = 0, failed: u32 = 0 };
 
 const MainRoots = struct { interpreter: u64, tstate: u64, expires_ns: u64 };
-const LeafPage = struct { tstate: u64, page: u64 };
+const LeafPage = struct {
+    tstate: u64,
+    page: u64,
+    /// Before 3.11: the pages of the leaf-most frame objects of the previous walk. Frame
+    /// objects are scattered on the heap and a fast leaf is freed within microseconds, so
+    /// these are read in the same system call as the thread state.
+    hot: [limits.hot_frame_pages]u64 = @splat(0),
+    hot_count: u8 = 0,
+
+    fn addHot(slot: *LeafPage, page: u64) void {
+        if (slot.hot_count == slot.hot.len) return;
+        if (std.mem.findScalar(u64, slot.hot[0..slot.hot_count], page) != null) return;
+        slot.hot[slot.hot_count] = page;
+        slot.hot_count += 1;
+    }
+};
 
 fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
     if (!s.options.all_threads) return s.sampleMainThread(now_ns, tally);
@@ -279,11 +300,15 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
     var thread: ThreadState = undefined;
     var failure: wire.FailReason = .torn;
     var attempt: u32 = 0;
-    const frame_count: usize = while (attempt <= s.options.retries) : (attempt += 1) {
-        if (attempt > 0) s.stats.retries += 1;
+    // Re-reads after a frame object was freed under the walk (before 3.11): the stack was
+    // not torn, just faster than one read, so they do not use up `--retries`.
+    var rereads: u32 = 0;
+    const frame_count: usize = while (attempt <= s.options.retries) {
+        if (attempt + rereads > 0) s.stats.retries += 1;
         thread = s.readThreadState(tstate, interpreter) catch |err| switch (err) {
             error.Unmapped => {
                 failure = .read_error;
+                attempt += 1;
                 continue;
             },
             else => |e| return e,
@@ -291,8 +316,18 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
         if (s.walk(thread)) |count| {
             break count;
         } else |err| switch (err) {
-            error.Torn => failure = .torn,
-            error.Unmapped => failure = .read_error,
+            error.FrameFreed => {
+                failure = .torn;
+                if (rereads < limits.freed_frame_rereads_max) rereads += 1 else attempt += 1;
+            },
+            error.Torn => {
+                failure = .torn;
+                attempt += 1;
+            },
+            error.Unmapped => {
+                failure = .read_error;
+                attempt += 1;
+            },
             error.ProcessGone, error.PermissionDenied, error.OutputClosed => |e| return e,
         }
     } else {
@@ -341,12 +376,14 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     var bytes: [limits.thread_state_bytes_max]u8 = undefined;
     var gil_locked: [4]u8 = @splat(0);
     var gil_holder: [8]u8 = @splat(0);
-    var segments: [3 + limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
+    var segments: [3 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages)]RemoteMemory.Segment = undefined;
     segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
     var count: usize = 1;
     if (t.holds_gil == null) {
-        segments[1] = .{ .address = interpreter + o.gil_locked, .buffer = &gil_locked };
-        segments[2] = .{ .address = interpreter + o.gil_holder, .buffer = &gil_holder };
+        // 3.8-3.11 have one GIL, in `_PyRuntime`; later versions one per interpreter.
+        const gil_base = if (o.gil_in_runtime) s.target.runtime_address else interpreter;
+        segments[1] = .{ .address = gil_base + o.gil_locked, .buffer = &gil_locked };
+        segments[2] = .{ .address = gil_base + o.gil_holder, .buffer = &gil_holder };
         count = 3;
     }
     var prefix_bytes: usize = 0;
@@ -354,25 +391,42 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
 
     s.frame_cache.reset();
     const slot = &s.leaf_pages[@intCast((tstate >> 4) % limits.leaf_page_slots)];
-    const planned = if (slot.tstate == tstate and slot.page != 0) s.frame_cache.plan(slot.page, segments[count..]) else 0;
+    if (slot.tstate != tstate) slot.* = .{ .tstate = tstate, .page = 0 };
+    var planned: usize = 0;
+    if (s.offsets.frame.refcount != null) {
+        for (slot.hot[0..slot.hot_count]) |page| planned += s.frame_cache.plan(page, segments[count + planned ..][0..1]);
+    } else if (slot.page != 0) {
+        planned = s.frame_cache.plan(slot.page, segments[count..]);
+    }
     const read = try s.memory.readSegments(segments[0 .. count + planned]);
     if (read < prefix_bytes) return error.Unmapped;
     s.frame_cache.commit(segments[count .. count + planned], (read - prefix_bytes) / limits.page_bytes);
 
+    // 3.11/3.12: the thread state points to a `_PyCFrame`, which points to the top frame.
+    const top = word(&bytes, t.current_frame);
+    const current_frame = if (t.cframe_current_frame) |at|
+        (if (top == 0) 0 else try s.memory.readValue(u64, top + at))
+    else
+        top;
     const state: ThreadState = .{
         .next = word(&bytes, t.next),
-        .current_frame = word(&bytes, t.current_frame),
+        .current_frame = current_frame,
         .native_thread_id = word(&bytes, t.native_thread_id),
         .base_frame = if (t.base_frame) |at| word(&bytes, at) else 0,
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
         .gil_locked = std.mem.readInt(i32, &gil_locked, .little) != 0,
         .gil_holder = std.mem.readInt(u64, &gil_holder, .little),
     };
-    slot.* = .{ .tstate = tstate, .page = state.current_frame - state.current_frame % limits.page_bytes };
+    slot.page = state.current_frame - state.current_frame % limits.page_bytes;
+    s.current_slot = slot;
     return state;
 }
 
-const WalkError = error{Torn} || RemoteMemory.Error || Output.Error;
+const WalkError = error{
+    Torn,
+    /// Before 3.11: a frame object reached by the walk had been freed (see `walk`).
+    FrameFreed,
+} || RemoteMemory.Error || Output.Error;
 
 /// Walks one snapshot of a thread's stack into `frame_ints`; returns the number of ints.
 fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
@@ -382,13 +436,37 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     var truncated = false;
     var last_frame: u64 = 0;
     var detector: CycleDetector = .{};
+    var seen_live = false;
+    const hot_slot: ?*LeafPage = if (f.refcount != null) s.current_slot else null;
+    if (hot_slot) |slot| slot.hot_count = 0;
     var frame = thread.current_frame;
     for (0..limits.frame_chain_max) |_| {
         if (frame == 0) break;
         if (frame % 8 != 0 or detector.step(frame)) return error.Torn;
         var bytes: [256]u8 = undefined;
+        if (hot_slot) |slot| {
+            slot.addHot(frame - frame % limits.page_bytes);
+            const end = frame + f.read_bytes - 1;
+            slot.addHot(end - end % limits.page_bytes);
+        }
         try s.frame_cache.read(s.memory, frame, bytes[0..@intCast(f.read_bytes)]);
-        const owner = bytes[@intCast(f.owner)];
+        // Before 3.11 a frame is an object, and one with no references has returned and been
+        // freed since the thread state was read. A fast leaf does that within the time of one
+        // read, so freed frames at the leaf end are left out (like a leaf in transition below):
+        // a zombie frame still points to its caller, a free-list frame to other freed frames.
+        // A freed frame below a live one, or a chain of only freed frames, cannot be walked:
+        // the stack is re-read (`FrameFreed`, which does not use up `--retries`).
+        if (f.refcount) |at| {
+            if (word(&bytes, at) == 0) {
+                if (seen_live) return error.FrameFreed;
+                last_frame = frame;
+                frame = word(&bytes, f.previous);
+                continue;
+            }
+            seen_live = true;
+        }
+        // Before 3.11 there is no owner: every frame object is a Python function's.
+        const owner = if (f.owner) |at| bytes[@intCast(at)] else 0;
         if (owner > 4) return error.Torn;
         if (owner < s.offsets.frame_owner_internal_min) {
             if (depth == limits.stack_depth_max) {
@@ -402,7 +480,11 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
             const leaf_in_transition = executable == 0 and depth == 0;
             if (!leaf_in_transition) {
                 s.executables[depth] = executable;
-                s.instr_ptrs[depth] = word(&bytes, f.instr_ptr);
+                s.instr_ptrs[depth] = switch (f.instr_kind) {
+                    .pointer, .prev_pointer => word(&bytes, f.instr_ptr),
+                    // `f_lasti`, sign-extended so that -1 (not started) stays recognisable.
+                    .lasti_bytes, .lasti_units => @bitCast(@as(i64, std.mem.readInt(i32, bytes[@intCast(f.instr_ptr)..][0..4], .little))),
+                };
                 depth += 1;
             }
         }
@@ -410,6 +492,7 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
         frame = word(&bytes, f.previous);
     } else return error.Torn; // Longer than any real chain: a loop the detector has not closed yet.
 
+    if (f.refcount != null and last_frame != 0 and !seen_live) return error.FrameFreed;
     // 3.15: a complete chain ends at the thread's sentinel frame.
     if (s.offsets.thread.base_frame != null) {
         if (!truncated and last_frame != 0 and last_frame != thread.base_frame) return error.Torn;
@@ -439,19 +522,38 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     for (codes, 0..) |address, i| {
         const header = s.headers[i * code_size ..][0..code_size];
         if (!try s.isCode(word(header, s.offsets.object.ob_type))) return error.Torn;
-        s.distinct.ids[i] = try s.code_cache.idFor(s.memory, s.offsets, address, header, s.out, monotonicNs());
+        const known = try s.code_cache.idFor(s.memory, s.offsets, address, header, s.out, monotonicNs());
+        s.distinct.ids[i] = known.code_id;
+        s.distinct.size_units[i] = known.size_units;
     }
     for (0..depth) |level| {
         const i = s.distinct.indexOf(s.executables[level]);
-        const header = s.headers[i * code_size ..][0..code_size];
-        const size_units = word(header, s.offsets.object.ob_size);
-        const bytecode = s.executables[level] + s.offsets.code.co_code_adaptive;
-        const instr_ptr = s.instr_ptrs[level];
-        if (instr_ptr < bytecode or (instr_ptr - bytecode) % 2 != 0) return error.Torn;
-        const index = (instr_ptr - bytecode) / 2;
-        if (index > size_units) return error.Torn;
+        const index = try instrIndex(s.offsets, s.executables[level], s.instr_ptrs[level]);
+        if (index > s.distinct.size_units[i]) return error.Torn;
         s.frame_ints[2 * level] = s.distinct.ids[i];
         s.frame_ints[2 * level + 1] = @intCast(index);
+    }
+}
+
+/// The position, in code units from the start of the bytecode, of a frame's instruction.
+/// 3.8/3.9 `f_lasti` counts bytes, 3.10 `f_lasti` code units; before the first instruction
+/// (`f_lasti` -1, or 3.11/3.12 `prev_instr` one unit before the bytecode) it is 0. From 3.11 it
+/// is the distance of the instruction pointer from `co_code_adaptive` (unwinding.md 4.4).
+fn instrIndex(offsets: *const PyOffsets, code: u64, instr: u64) error{Torn}!u64 {
+    switch (offsets.frame.instr_kind) {
+        .pointer, .prev_pointer => {
+            const bytecode = code + offsets.code.co_code_adaptive;
+            if (offsets.frame.instr_kind == .prev_pointer and instr +% 2 == bytecode) return 0;
+            if (instr < bytecode or (instr - bytecode) % 2 != 0) return error.Torn;
+            return (instr - bytecode) / 2;
+        },
+        .lasti_bytes, .lasti_units => {
+            const lasti: i64 = @bitCast(instr);
+            if (lasti < 0) return if (lasti == -1) 0 else error.Torn;
+            if (offsets.frame.instr_kind == .lasti_units) return @intCast(lasti);
+            if (@mod(lasti, 2) != 0) return error.Torn;
+            return @intCast(@divExact(lasti, 2));
+        },
     }
 }
 
@@ -492,6 +594,7 @@ const DistinctCodes = struct {
     generation: u32 = 0,
     list: []u64,
     ids: []u32,
+    size_units: []u64,
     count: usize = 0,
 
     fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!DistinctCodes {
@@ -503,6 +606,7 @@ const DistinctCodes = struct {
             .slot_indexes = try gpa.alloc(u16, slot_count),
             .list = try gpa.alloc(u64, limits.stack_depth_max),
             .ids = try gpa.alloc(u32, limits.stack_depth_max),
+            .size_units = try gpa.alloc(u64, limits.stack_depth_max),
         };
     }
 
@@ -591,4 +695,20 @@ test "distinct codes keep first-seen order" {
     try std.testing.expectEqualSlices(u64, &.{ 0x7000, 0x8000 }, set.addresses());
     set.clear();
     try std.testing.expectEqual(@as(usize, 0), set.indexOf(0x8000));
+}
+
+test "instruction indexes per version family" {
+    const layout = @import("py_offsets.zig");
+    const v3_8 = try layout.fromBuiltin(layout.builtinFor(8).?, 0x03080000);
+    try std.testing.expectEqual(@as(u64, 21), try instrIndex(&v3_8, 0x1000, 42));
+    try std.testing.expectEqual(@as(u64, 0), try instrIndex(&v3_8, 0x1000, @bitCast(@as(i64, -1))));
+    try std.testing.expectError(error.Torn, instrIndex(&v3_8, 0x1000, 43));
+    try std.testing.expectError(error.Torn, instrIndex(&v3_8, 0x1000, @bitCast(@as(i64, -7))));
+    const v3_10 = try layout.fromBuiltin(layout.builtinFor(10).?, 0x030a0000);
+    try std.testing.expectEqual(@as(u64, 21), try instrIndex(&v3_10, 0x1000, 21));
+    const v3_12 = try layout.fromBuiltin(layout.builtinFor(12).?, 0x030c01f0);
+    try std.testing.expectEqual(@as(u64, 3), try instrIndex(&v3_12, 0x1000, 0x1000 + 192 + 6));
+    try std.testing.expectEqual(@as(u64, 0), try instrIndex(&v3_12, 0x1000, 0x1000 + 190));
+    try std.testing.expectError(error.Torn, instrIndex(&v3_12, 0x1000, 0x1000 + 188));
+    try std.testing.expectError(error.Torn, instrIndex(&v3_12, 0x1000, 0x1000 + 193));
 }

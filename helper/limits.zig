@@ -23,6 +23,9 @@ pub const rate_hz_max = 200_000;
 /// Re-reads of a torn stack before it is reported as failed.
 pub const retries_max = 64;
 pub const retries_default = 4;
+/// Extra re-reads of a stack (before 3.11) whose walk reached a freed frame object: a leaf
+/// that returned between the read of the thread state and that of its frame.
+pub const freed_frame_rereads_max = 32;
 
 /// Code points kept of a name or file name.
 pub const name_code_points_max = 1024;
@@ -78,6 +81,8 @@ pub const stdin_poll_interval_ns = 20 * std.time.ns_per_ms;
 pub const liveness_interval_ns = 100 * std.time.ns_per_ms;
 /// How long the main interpreter's and main thread's addresses are trusted between re-reads.
 pub const roots_refresh_interval_ns = 100 * std.time.ns_per_ms;
+/// Pages of frame objects (before 3.11) read together with a thread state.
+pub const hot_frame_pages = 16;
 /// Threads whose previous leaf page is remembered (direct-mapped by thread state address).
 pub const leaf_page_slots = 64;
 /// How often a `stats` message is sent.
@@ -85,6 +90,7 @@ pub const stats_interval_ns = std.time.ns_per_s;
 
 comptime {
     std.debug.assert(frame_read_ahead_pages <= frame_cache_pages);
+    std.debug.assert(hot_frame_pages <= frame_cache_pages);
     std.debug.assert(frame_cache_pages <= iovecs_max);
     std.debug.assert(std.math.isPowerOfTwo(frame_cache_pages));
     // A full stack (two integers per frame, each at most 9 bytes) fits in the output buffer.

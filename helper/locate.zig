@@ -6,7 +6,10 @@
 //! namespace work) and checked against the mapping's inode. The runtime is the `.PyRuntime`
 //! section or `_PyRuntime` symbol plus the load bias; for stripped files, writable mappings are
 //! scanned for the debug-offsets cookie. The result is a `Target` whose `PyOffsets` come from
-//! the `_Py_DebugOffsets` record (`py_offsets.zig`).
+//! the `_Py_DebugOffsets` record (3.13+) or, for a runtime without one, from the built-in table
+//! of its minor version (3.8-3.12, `py_offsets.zig`). That version is read from the `Py_Version`
+//! symbol (3.11+) or else from the file name (`libpython3.X.so`, `python3.X`); a line on stderr
+//! says which method decided.
 
 const std = @import("std");
 const linux = std.os.linux;
@@ -72,7 +75,13 @@ pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnos
             }
         }
         const runtime_link_address = info.runtime_address orelse continue;
-        return fromRuntime(pid, memory, runtime_link_address +% bias, candidate.path, info.debug_build, version_hint, diagnostic);
+        // Without `Py_Version` (before 3.11), the version is in a file name: preferably the
+        // runtime's own file, else another candidate's (a renamed executable linked to libpython).
+        const hint = version_hint orelse versionFromName(basename(candidate.path)) orelse
+            for (candidates[0..count]) |other| {
+                if (versionFromName(basename(other.path))) |name_hint| break name_hint;
+            } else null;
+        return fromRuntime(pid, memory, runtime_link_address +% bias, candidate.path, info.debug_build, hint, diagnostic);
     }
 
     // Stripped files: look for the cookie that starts `_PyRuntime` in 3.13+.
@@ -90,7 +99,7 @@ pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnos
     }
     if (version_hint) |hint| {
         var text: [32]u8 = undefined;
-        return diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, which tachyon cannot read (supported: 3.13, 3.14, 3.15)", .{ pid, hint.format(&text) });
+        return diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, which tachyon cannot read ({s})", .{ pid, hint.format(&text), supported });
     }
     return diagnostic.fail(.not_python, "process {d} does not look like CPython (no _PyRuntime found)", .{pid});
 }
@@ -107,20 +116,49 @@ fn fromRuntime(
     var record: [limits.debug_offsets_bytes_max]u8 = undefined;
     memory.read(runtime_address, &record) catch |err| return readFailure(pid, err, diagnostic);
     var text: [32]u8 = undefined;
-    const offsets = py_offsets.fromDebugOffsets(&record) catch |err| {
+    const builtin = if (py_offsets.recordVersion(&record) == null) builtinLayout(version_hint) else null;
+    const offsets = if (builtin) |layout| offsets: {
+        const hint = version_hint.?;
+        if (debug_build) return diagnostic.fail(.python_unsupported, "process {d} runs a debug build of Python {s}, which the built-in layouts do not describe", .{ pid, hint.format(&text) });
+        // A version from a file name has no micro level: send major and minor only.
+        const version_hex = if ((hint.hex >> 8) & 0xff == 0xff) hint.hex & 0xffff0000 else hint.hex;
+        const built = py_offsets.fromBuiltin(layout, version_hex) catch
+            return diagnostic.fail(.internal, "the built-in layout of Python {s} is inconsistent", .{hint.format(&text)});
+        var line: [limits.path_bytes_max + 160]u8 = undefined;
+        writeStderr(std.fmt.bufPrint(&line, "tachyon-helper: Python {s} (version from {s}, {s}); using the built-in layout measured on {s}\n", .{
+            hint.format(&text),
+            @tagName(hint.method),
+            path,
+            (VersionHint{ .hex = layout.measured_version_hex }).format(text[16..]),
+        }) catch "tachyon-helper: using a built-in layout\n");
+        break :offsets built;
+    } else py_offsets.fromDebugOffsets(&record) catch |err| {
         const hint: ?VersionHint = if (py_offsets.recordVersion(&record)) |hex| .{ .hex = hex } else version_hint;
         const version = if (hint) |h| h.format(&text) else "older than 3.13";
         return switch (err) {
             error.FreeThreaded => diagnostic.fail(.python_unsupported, "process {d} runs a free-threaded build of Python {s}, which tachyon does not support yet", .{ pid, version }),
             error.PreRelease => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}: 3.15 pre-releases before 3.15.0b4 are not supported", .{ pid, version }),
             error.Inconsistent => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, whose debug offsets look inconsistent", .{ pid, version }),
-            error.NoCookie, error.UnsupportedVersion => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, which tachyon cannot read (supported: 3.13, 3.14, 3.15)", .{ pid, version }),
+            error.NoCookie, error.UnsupportedVersion => diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, which tachyon cannot read ({s})", .{ pid, version, supported }),
         };
     };
     var target: Target = .{ .offsets = offsets, .runtime_address = runtime_address, .debug_build = debug_build };
     target.runtime_path_len = @min(path.len, target.runtime_path_buffer.len);
     @memcpy(target.runtime_path_buffer[0..target.runtime_path_len], path[0..target.runtime_path_len]);
     return target;
+}
+
+const supported = "supported: 3.8 to 3.15";
+
+/// The built-in layout for a runtime without debug offsets, if its version has one.
+fn builtinLayout(version_hint: ?VersionHint) ?*const py_offsets.BuiltinLayout {
+    const hint = version_hint orelse return null;
+    if (hint.hex >> 24 != 3) return null;
+    return py_offsets.builtinFor(@truncate(hint.hex >> 16));
+}
+
+fn writeStderr(bytes: []const u8) void {
+    _ = linux.write(2, bytes.ptr, bytes.len);
 }
 
 /// Lists the candidate files, best first, one entry per file.
@@ -210,12 +248,16 @@ fn scanForCookie(pid: linux.pid_t, memory: RemoteMemory, maps: []const u8, diagn
     return null;
 }
 
-/// A Python version known without its debug offsets, only to name it in an error message.
+/// A Python version known without its debug offsets: it names the version in an error
+/// message, and picks the built-in layout for 3.8-3.12.
 const VersionHint = struct {
     hex: u32,
+    method: Method = .py_version_symbol,
+
+    const Method = enum { py_version_symbol, file_name };
 
     /// "3.12.1", "3.15.0b3", or "3.12" when only the minor is known (micro 0xff).
-    fn format(hint: VersionHint, buffer: *[32]u8) []const u8 {
+    fn format(hint: VersionHint, buffer: []u8) []const u8 {
         const major = hint.hex >> 24;
         const minor = (hint.hex >> 16) & 0xff;
         const micro = (hint.hex >> 8) & 0xff;
@@ -246,7 +288,7 @@ fn versionFromName(name: []const u8) ?VersionHint {
     var end = dot + 1;
     while (end < rest.len and std.ascii.isDigit(rest[end])) end += 1;
     const minor = std.fmt.parseInt(u8, rest[dot + 1 .. end], 10) catch return null;
-    return .{ .hex = @as(u32, major) << 24 | @as(u32, minor) << 16 | 0xff00 };
+    return .{ .hex = @as(u32, major) << 24 | @as(u32, minor) << 16 | 0xff00, .method = .file_name };
 }
 
 fn openFailure(pid: linux.pid_t, err: procfs.OpenError, diagnostic: *fatal.Diagnostic) fatal.Error {

@@ -1,17 +1,22 @@
 //! `PyOffsets`: the one description of CPython's memory layout that the walker consults, and
 //! where it comes from.
 //!
-//! Today the only source is the `_Py_DebugOffsets` record that CPython 3.13+ keeps at the start
-//! of `_PyRuntime` (`fromDebugOffsets`): a flat run of little-endian u64s whose order differs
-//! per minor version (`RecordLayout`, from unwinding.md section 2.2). Versions without that
-//! record (3.8-3.12) will fill the same `PyOffsets` from built-in tables; the walker does not
-//! care which source was used. All offsets are in bytes from the start of their own struct.
+//! Two sources fill the same record. CPython 3.13+ keeps a `_Py_DebugOffsets` record at the
+//! start of `_PyRuntime` (`fromDebugOffsets`): a flat run of little-endian u64s whose order
+//! differs per minor version (`RecordLayout`, from unwinding.md section 2.2). Versions without
+//! that record (3.8-3.12) use a built-in table per minor version (`fromBuiltin`), generated
+//! from CPython's own headers into `py_tables.zig` by `tools/gen_offsets.sh`. The walker only
+//! sees the few differences of shape that the version families have (where the top frame is,
+//! what the instruction position is, whether frames carry an owner), as fields of `PyOffsets`.
+//! All offsets are in bytes from the start of their own struct.
 
 const std = @import("std");
 const limits = @import("limits.zig");
+const py_tables = @import("py_tables.zig");
 
 pub const PyOffsets = struct {
     version_hex: u32,
+    source: Source = .debug_offsets,
     runtime: struct {
         interpreters_head: u64,
     },
@@ -24,10 +29,17 @@ pub const PyOffsets = struct {
         /// The interpreter's own GIL (`_gil.locked` as an int, `_gil.last_holder`).
         gil_locked: u64,
         gil_holder: u64,
+        /// 3.8-3.11: the GIL offsets are from `_PyRuntime` (one GIL per process), not from the
+        /// interpreter state.
+        gil_in_runtime: bool = false,
     },
     thread: struct {
         next: u64,
+        /// The top frame pointer; on 3.11/3.12 a pointer to the `_PyCFrame` holding it.
         current_frame: u64,
+        /// 3.11/3.12: where the top frame pointer is inside the `_PyCFrame`.
+        cframe_current_frame: ?u64 = null,
+        /// The kernel thread id; before 3.11, where no such field exists, the `pthread_t`.
         native_thread_id: u64,
         /// 3.15: a pointer to the sentinel frame every complete chain ends at (the sentinel
         /// itself is embedded past `PyThreadState`; checked live on 3.15.2).
@@ -40,8 +52,14 @@ pub const PyOffsets = struct {
     frame: struct {
         previous: u64,
         executable: u64,
+        /// `instr_ptr` / `prev_instr` (a pointer), or before 3.11 `f_lasti` (an int).
         instr_ptr: u64,
-        owner: u64,
+        instr_kind: InstrKind = .pointer,
+        /// 3.11+: the frame's owner byte; older frames are all Python functions.
+        owner: ?u64,
+        /// Before 3.11: `ob_refcnt` of the frame object. A freed frame (on the free list or a
+        /// code object's zombie frame) has 0, and its `f_back` is stale or links the free list.
+        refcount: ?u64 = null,
         read_bytes: u64,
     },
     code: struct {
@@ -52,7 +70,11 @@ pub const PyOffsets = struct {
         qualname: u64,
         linetable: u64,
         firstlineno: u64,
+        /// 3.11+: where the bytecode starts inside the code object.
         co_code_adaptive: u64,
+        /// Before 3.11: the `co_code` bytes object, whose size is the bytecode's. Code objects
+        /// are then not variable-size, and `object.ob_size` is not read from them.
+        co_code: ?u64 = null,
     },
     object: struct {
         ob_type: u64,
@@ -83,6 +105,29 @@ pub const PyOffsets = struct {
     pub fn minor(offsets: PyOffsets) u8 {
         return @truncate(offsets.version_hex >> 16);
     }
+};
+
+/// Where a `PyOffsets` came from; the name is sent as `hello.layout_source`.
+pub const Source = enum {
+    debug_offsets,
+    builtin_table,
+
+    pub fn name(source: Source) []const u8 {
+        return @tagName(source);
+    }
+};
+
+/// What a frame's instruction position field holds.
+pub const InstrKind = enum {
+    /// 3.13+ `instr_ptr`: a pointer to a code unit inside `co_code_adaptive`.
+    pointer,
+    /// 3.11/3.12 `prev_instr`: the same, but to the last started instruction, so one code unit
+    /// before `co_code_adaptive` while the frame has not started.
+    prev_pointer,
+    /// 3.8/3.9: `f_lasti`, an int byte offset into `co_code` (-1 before the first instruction).
+    lasti_bytes,
+    /// 3.10: `f_lasti`, an int index in code units (-1 before the first instruction).
+    lasti_units,
 };
 
 pub const cookie = "xdebugpy";
@@ -192,11 +237,143 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
     const t = offsets.thread;
     offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id, t.base_frame orelse 0, t.holds_gil orelse 0);
     const f = offsets.frame;
-    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner);
+    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner.?);
     if (offsets.thread.read_bytes > limits.thread_state_bytes_max) return error.Inconsistent;
     if (offsets.code.size > limits.code_header_bytes_max) return error.Inconsistent;
     if (offsets.object.ob_size + 8 > offsets.code.size) return error.Inconsistent;
     return offsets;
+}
+
+/// One built-in layout: the `offsetof`/`sizeof` values printed by `tools/offsets.c` for one
+/// minor version (null: no such field in that version). Instances live in `py_tables.zig`.
+pub const BuiltinLayout = struct {
+    /// The release the table was measured on; layouts are frozen within a minor version.
+    measured_version_hex: u32,
+    runtime_interpreters_head: u64,
+    gil_locked: u64,
+    gil_holder: u64,
+    gil_in_runtime: bool,
+    interpreter_id: u64,
+    interpreter_next: u64,
+    interpreter_threads_head: u64,
+    thread_size: u64,
+    thread_next: u64,
+    /// `frame` (a `PyFrameObject*`) before 3.11, `cframe` (a `_PyCFrame*`) on 3.11/3.12.
+    thread_frame: u64,
+    cframe_current_frame: ?u64,
+    thread_id: u64,
+    thread_id_is_native: bool,
+    frame_previous: u64,
+    frame_code: u64,
+    /// `f_lasti` before 3.11, `prev_instr` on 3.11/3.12.
+    frame_instr: u64,
+    frame_owner: ?u64,
+    code_size: u64,
+    code_filename: u64,
+    code_name: u64,
+    code_qualname: ?u64,
+    /// `co_lnotab` before 3.10, `co_linetable` from 3.10.
+    code_linetable: u64,
+    code_firstlineno: u64,
+    code_co_code: ?u64,
+    code_adaptive: ?u64,
+    ob_refcnt: u64,
+    ob_type: u64,
+    var_ob_size: u64,
+    tp_name: u64,
+    unicode_state: u64,
+    unicode_length: u64,
+    unicode_ascii_size: u64,
+    unicode_compact_size: u64,
+    bytes_ob_sval: u64,
+};
+
+/// The built-in layout of a minor version of 3.x, or null if there is none.
+pub fn builtinFor(minor_version: u8) ?*const BuiltinLayout {
+    return switch (minor_version) {
+        8 => &py_tables.v3_8,
+        9 => &py_tables.v3_9,
+        10 => &py_tables.v3_10,
+        11 => &py_tables.v3_11,
+        12 => &py_tables.v3_12,
+        else => null,
+    };
+}
+
+/// Builds `PyOffsets` from a built-in layout, for a target whose version was found without
+/// debug offsets (`Py_Version`, or a file name: then `version_hex` has only major and minor).
+pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffsets {
+    const minor_version: u8 = @truncate(version_hex >> 16);
+    if (minor_version != @as(u8, @truncate(layout.measured_version_hex >> 16))) return error.UnsupportedVersion;
+    const has_frame_objects = layout.frame_owner == null and layout.code_co_code != null;
+    var offsets: PyOffsets = .{
+        .version_hex = version_hex,
+        .source = .builtin_table,
+        .runtime = .{ .interpreters_head = try aligned(layout.runtime_interpreters_head, 8) },
+        .interpreter = .{
+            .id = try aligned(layout.interpreter_id, 8),
+            .next = try aligned(layout.interpreter_next, 8),
+            .threads_head = try aligned(layout.interpreter_threads_head, 8),
+            .threads_main = null,
+            .gil_locked = try aligned(layout.gil_locked, 4),
+            .gil_holder = try aligned(layout.gil_holder, 8),
+            .gil_in_runtime = layout.gil_in_runtime,
+        },
+        .thread = .{
+            .next = try aligned(layout.thread_next, 8),
+            .current_frame = try aligned(layout.thread_frame, 8),
+            .cframe_current_frame = if (layout.cframe_current_frame) |at| try aligned(at, 8) else null,
+            .native_thread_id = try aligned(layout.thread_id, 8),
+            .base_frame = null,
+            .holds_gil = null,
+            .read_bytes = 0,
+        },
+        .frame = .{
+            .previous = try aligned(layout.frame_previous, 8),
+            .executable = try aligned(layout.frame_code, 8),
+            .instr_ptr = try aligned(layout.frame_instr, if (has_frame_objects) 4 else 8),
+            .instr_kind = if (!has_frame_objects) .prev_pointer else if (minor_version >= 10) .lasti_units else .lasti_bytes,
+            .owner = layout.frame_owner,
+            .refcount = if (has_frame_objects) try aligned(layout.ob_refcnt, 8) else null,
+            .read_bytes = 0,
+        },
+        .code = .{
+            .size = layout.code_size,
+            .filename = try aligned(layout.code_filename, 8),
+            .name = try aligned(layout.code_name, 8),
+            // No `co_qualname` before 3.11: the plain name stands in for it.
+            .qualname = try aligned(layout.code_qualname orelse layout.code_name, 8),
+            .linetable = try aligned(layout.code_linetable, 8),
+            .firstlineno = try aligned(layout.code_firstlineno, 4),
+            .co_code_adaptive = layout.code_adaptive orelse 0,
+            .co_code = if (layout.code_co_code) |at| try aligned(at, 8) else null,
+        },
+        .object = .{ .ob_type = try aligned(layout.ob_type, 8), .ob_size = try aligned(layout.var_ob_size, 8) },
+        .type_object = .{ .tp_name = try aligned(layout.tp_name, 8) },
+        .unicode = .{
+            .state = try aligned(layout.unicode_state, 4),
+            .length = try aligned(layout.unicode_length, 8),
+            .ascii_data = layout.unicode_ascii_size,
+            .compact_data = layout.unicode_compact_size,
+        },
+        .bytes = .{ .ob_size = try aligned(layout.var_ob_size, 8), .ob_sval = layout.bytes_ob_sval },
+    };
+    if (has_frame_objects == (layout.code_adaptive != null)) return error.Inconsistent;
+    const t = offsets.thread;
+    offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id);
+    const f = offsets.frame;
+    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner orelse 0, f.refcount orelse 0);
+    if (offsets.thread.read_bytes > @min(limits.thread_state_bytes_max, layout.thread_size)) return error.Inconsistent;
+    if (offsets.frame.read_bytes > 256) return error.Inconsistent;
+    if (offsets.code.size > limits.code_header_bytes_max) return error.Inconsistent;
+    const c = offsets.code;
+    if (8 + @max(c.filename, c.name, c.qualname, c.linetable, c.co_code orelse 0, offsets.object.ob_size) > c.size) return error.Inconsistent;
+    return offsets;
+}
+
+fn aligned(offset: u64, width: u64) Error!u64 {
+    if (offset % width != 0 or offset >= limits.struct_bytes_max) return error.Inconsistent;
+    return offset;
 }
 
 /// A `_Py_DebugOffsets` record as u64 values at byte positions.
@@ -442,4 +619,48 @@ test "records that must be refused" {
     @memcpy(early_3_15[0..8], cookie);
     std.mem.writeInt(u64, early_3_15[8..16], 0x030f00b3, .little);
     try testing.expectError(error.PreRelease, fromDebugOffsets(&early_3_15));
+}
+
+test "every built-in table gives consistent offsets" {
+    for (8..13) |minor_version| {
+        const layout = builtinFor(@intCast(minor_version)).?;
+        const offsets = try fromBuiltin(layout, layout.measured_version_hex);
+        try testing.expectEqual(Source.builtin_table, offsets.source);
+        try testing.expectEqual(@as(?u64, null), offsets.interpreter.threads_main);
+        try testing.expectEqual(minor_version <= 11, offsets.interpreter.gil_in_runtime);
+        try testing.expectEqual(minor_version >= 11, offsets.frame.owner != null);
+        try testing.expectEqual(minor_version >= 11, offsets.thread.cframe_current_frame != null);
+        try testing.expectEqual(minor_version <= 10, offsets.code.co_code != null);
+    }
+    try testing.expectEqual(@as(?*const BuiltinLayout, null), builtinFor(7));
+    try testing.expectEqual(@as(?*const BuiltinLayout, null), builtinFor(13));
+}
+
+test "built-in layouts per version family (unwinding.md Appendix A)" {
+    const v3_8 = try fromBuiltin(builtinFor(8).?, 0x03080000);
+    try testing.expectEqual(InstrKind.lasti_bytes, v3_8.frame.instr_kind);
+    try testing.expectEqual(@as(u64, 104), v3_8.frame.instr_ptr);
+    try testing.expectEqual(@as(u64, 120), v3_8.code.linetable);
+    try testing.expectEqual(v3_8.code.name, v3_8.code.qualname);
+    try testing.expectEqual(@as(u64, 48), v3_8.unicode.ascii_data);
+    const v3_10 = try fromBuiltin(builtinFor(10).?, 0x030a0000);
+    try testing.expectEqual(InstrKind.lasti_units, v3_10.frame.instr_kind);
+    try testing.expectEqual(@as(u64, 96), v3_10.frame.instr_ptr);
+    const v3_11 = try fromBuiltin(builtinFor(11).?, 0x030b07f0);
+    try testing.expectEqual(InstrKind.prev_pointer, v3_11.frame.instr_kind);
+    try testing.expectEqual(@as(?u64, 8), v3_11.thread.cframe_current_frame);
+    try testing.expectEqual(@as(u64, 184), v3_11.code.co_code_adaptive);
+    const v3_12 = try fromBuiltin(builtinFor(12).?, 0x030c01f0);
+    try testing.expectEqual(@as(?u64, 70), v3_12.frame.owner);
+    try testing.expectEqual(@as(u64, 192), v3_12.code.co_code_adaptive);
+    try testing.expectEqual(@as(u64, 40), v3_12.unicode.ascii_data);
+    try testing.expectEqual(@as(u64, 56), v3_12.unicode.compact_data);
+    try testing.expectEqual(false, v3_12.interpreter.gil_in_runtime);
+    try testing.expectError(error.UnsupportedVersion, fromBuiltin(builtinFor(12).?, 0x030b0000));
+}
+
+test "py_tables.zig is what tools/gen_offsets.sh writes (regenerate: helper/tools/gen_offsets.sh)" {
+    // The generator needs the pyenv interpreters; here only the file's shape is checked.
+    try testing.expect(std.mem.startsWith(u8, @embedFile("py_tables.zig"), "//! Built-in CPython layouts"));
+    try testing.expect(std.mem.find(u8, @embedFile("py_tables.zig"), "GENERATED by helper/tools/gen_offsets.sh") != null);
 }

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # The README's main job: profiles the bundled demo (examples/demo.py) with Tachyon and writes a
 # pstats report to demo-profile.txt and collapsed stacks to demo-collapsed.txt. It needs a
-# CPython 3.13+ to run the demo: python3.13/3.14/3.15 on PATH, a pyenv 3.13+, or the test chroot.
+# CPython 3.8+ to run the demo: python3 (or python3.8 … python3.15) on PATH, a pyenv build, or
+# the test chroot's python3.15.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# A usable interpreter runs and is 3.13 or newer (a pyenv shim for an inactive version is not).
+# A usable interpreter runs and is 3.8 or newer (a pyenv shim for an inactive version is not).
 usable() {
-  "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)' >/dev/null 2>&1
+  "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)' >/dev/null 2>&1
 }
 
 find_python() {
   local candidate
-  for name in python3.15 python3.14 python3.13; do
+  for name in python3 python3.15 python3.14 python3.13 python3.12 python3.11 python3.10 python3.9 python3.8; do
     candidate="$(command -v "$name" || true)"
     if [ -n "$candidate" ] && usable "$candidate"; then echo "$candidate"; return; fi
   done
   local root
   root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
-  for dir in "$root"/versions/3.1[345]*; do
+  for dir in "$root"/versions/3.*; do
     if [ -x "$dir/bin/python3" ] && usable "$dir/bin/python3"; then echo "$dir/bin/python3"; return; fi
   done
   local chroot="${TACHYON_CHROOT:-${TACHYON_CACHE:-$HOME/.cache/tachyon}/sid}"
@@ -32,8 +33,8 @@ find_python() {
 }
 
 python="$(find_python)" || {
-  echo "demo: error: no CPython 3.13+ found for the demo" >&2
-  echo "hint: install python3.13 (or newer), or run: bash scripts/setup-chroot.sh" >&2
+  echo "demo: error: no CPython 3.8+ found for the demo" >&2
+  echo "hint: install python3 (3.8 or newer), or run: bash scripts/setup-chroot.sh" >&2
   exit 1
 }
 script=examples/demo.py

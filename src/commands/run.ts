@@ -78,7 +78,7 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
     throw new TachyonError(
       ExitCode.failure,
       `'${flags.python}' exited with code ${exitCodeOf(result)} before the target started`,
-      'check that --python names a CPython 3.13+ interpreter',
+      'check that --python names a CPython 3.8+ interpreter',
     );
   }
 

@@ -103,13 +103,15 @@ export function sampleCount(profile: Profile): number {
   return n;
 }
 
-/** `3.13.0`, `3.15.0b4`: a `PY_VERSION_HEX` as people write it. */
+/** `3.13.0`, `3.15.0b4`, or `3.9` when only the minor version is known: a `PY_VERSION_HEX` as people write it. */
 export function formatPythonVersion(hex: number): string {
   const major = (hex >>> 24) & 0xff;
   const minor = (hex >>> 16) & 0xff;
   const micro = (hex >>> 8) & 0xff;
   const level = (hex >>> 4) & 0xf;
   const serial = hex & 0xf;
+  // Level 0 is no real release level: the helper only knew major.minor (from a file name).
+  if (level === 0) return `${major}.${minor}`;
   const suffix = level === 0xa ? `a${serial}` : level === 0xb ? `b${serial}` : level === 0xc ? `rc${serial}` : '';
   return `${major}.${minor}.${micro}${suffix}`;
 }

@@ -50,7 +50,7 @@ export function errorForHelperExit(code: number, pid: number, stderrLine: string
         'attach to the python process itself, not a shell or wrapper around it (pgrep -a python)',
       );
     case HelperExit.python_unsupported:
-      return new TachyonError(ExitCode.pythonUnsupported, detail || `process ${pid} runs a Python version Tachyon cannot read`, 'Tachyon reads CPython 3.13, 3.14 and 3.15 (GIL builds)');
+      return new TachyonError(ExitCode.pythonUnsupported, detail || `process ${pid} runs a Python version Tachyon cannot read`, 'Tachyon reads CPython 3.8 to 3.15 (GIL builds, x86_64 Linux); see the table in its README');
     case HelperExit.usage:
       return new TachyonError(ExitCode.helperProblem, `the helper refused its options: ${detail}`, 'this is a bug in tachyon; please report it');
     default:

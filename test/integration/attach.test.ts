@@ -9,13 +9,13 @@ import { execa } from 'execa';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
+import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
 import { CLI, cleanEnv, parseSummary, readCollapsed, startTarget, tachyon } from '../helpers/cli.js';
 import { checkRecursiveProfile } from '../helpers/recursive-profile.js';
 
 const fixtures = installFixtures();
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-attach-'));
-const interpreters = coreInterpreters();
+const interpreters = [...olderInterpreters(), ...coreInterpreters()];
 
 function isAlive(pid: number): boolean {
   try {
@@ -42,7 +42,8 @@ for (const interpreter of interpreters) {
   });
 }
 
-const main = interpreters.find((i) => i.present) ?? interpreters[0];
+// The process plumbing is checked once, on the first CPython 3.13+ present.
+const main = coreInterpreters().find((i) => i.present) ?? coreInterpreters()[0];
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   t.test(`attach stopped by ${signal} still writes its samples (${main.label})`, async (t) => {

@@ -35,12 +35,12 @@ t.test('attach to a process that is not Python', async (t) => {
 });
 
 t.test('attach to an unsupported Python version names it', async (t) => {
-  const python312 = path.join(process.env.PYENV_ROOT ?? path.join(homedir(), '.pyenv'), 'versions', '3.12.1', 'bin', 'python3.12');
-  if (!existsSync(python312)) return t.fail(`MISSING INTERPRETER pyenv 3.12.1 (${python312})`);
-  const target = execa(python312, ['-c', 'import time; print("ready", flush=True); time.sleep(100)'], { reject: false, buffer: false });
+  const python37 = path.join(process.env.PYENV_ROOT ?? path.join(homedir(), '.pyenv'), 'versions', '3.7.16', 'bin', 'python3.7');
+  if (!existsSync(python37)) return t.fail(`MISSING INTERPRETER pyenv 3.7.16 (${python37})`);
+  const target = execa(python37, ['-c', 'import time; print("ready", flush=True); time.sleep(100)'], { reject: false, buffer: false });
   t.teardown(() => void target.kill('SIGKILL'));
   await new Promise((resolve) => target.stdout?.once('data', resolve));
-  checkOneError(t, await tachyon(['attach', String(target.pid)]), 5, /3\.12/, /3\.13, 3\.14 and 3\.15/);
+  checkOneError(t, await tachyon(['attach', String(target.pid)]), 5, /3\.7/, /3\.8 to 3\.15/);
 });
 
 t.test('attach without permission says how to get it', async (t) => {
@@ -65,7 +65,7 @@ t.test('bad option values', async (t) => {
 t.test('run with a missing script or interpreter, or an unwritable output', async (t) => {
   checkOneError(t, await tachyon(['run', 'no/such/script.py']), 7, /script 'no\/such\/script.py' not found/, /path/);
   checkOneError(t, await tachyon(['run', '--python', '/no/such/python', `${fixtures}/exit_code.py`, '0']), 7, /cannot start the Python interpreter/, /--python/);
-  checkOneError(t, await tachyon(['run', '--python', '/bin/false', `${fixtures}/exit_code.py`, '0']), 1, /exited with code 1 before the target started/, /CPython 3\.13\+/);
+  checkOneError(t, await tachyon(['run', '--python', '/bin/false', `${fixtures}/exit_code.py`, '0']), 1, /exited with code 1 before the target started/, /CPython 3\.8\+/);
   const python = coreInterpreters().find((i) => i.present);
   if (!python) return t.fail('MISSING INTERPRETER: no 3.13+');
   const result = await tachyon(['run', '--python', python.python, '--collapsed', '-o', '/proc/version/x.txt', `${fixtures}/exit_code.py`, '0']);
