@@ -2,7 +2,7 @@
 /**
  * The core benchmark: on a recursion-heavy CPU workload, attach for a fixed time at 1 kHz and
  * 10 kHz and measure failed samples and the profiler's own CPU use (helper and orchestrator
- * together, start-up included), for Tachyon on each CPython 3.13–3.15 and for the stdlib
+ * together, start-up included), for Tachyon on each CPython 3.8–3.15 and for the stdlib
  * profiler of CPython 3.15 on the same machine. Runs alternate between tools so machine noise
  * hits both; each figure is the median of the repeats, with min–max. Writes
  * docs/benchmarks.md. Usage: node bench/core.mjs [--quick]   (needs: bash scripts/setup.sh --test)
@@ -32,6 +32,10 @@ for (const dir of existsSync(CHROOT) ? [SHARED, path.join(CHROOT, SHARED)] : [SH
 }
 
 const interpreters = [
+  ...['3.8.18', '3.9.18', '3.10.13', '3.11.7', '3.12.1'].map((version) => ({
+    label: `pyenv ${version} (shared libpython)`,
+    command: [path.join(PYENV, `versions/${version}/bin/python${version.split('.').slice(0, 2).join('.')}`)],
+  })),
   { label: 'pyenv 3.13.0 (shared libpython)', command: [path.join(PYENV, 'versions/3.13.0/bin/python3.13')] },
   { label: 'Debian 3.13 (static, non-PIE)', command: ['chroot', CHROOT, '/usr/bin/python3.13'] },
   { label: 'Debian 3.14 (static)', command: ['chroot', CHROOT, '/usr/bin/python3.14'] },
