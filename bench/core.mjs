@@ -199,7 +199,16 @@ for (const interpreter of interpreters) {
     }
     for (const [tool, runs] of Object.entries(errors)) {
       if (runs.length === 0) continue;
-      const row = { tool: tool === 'tachyon' ? 'Tachyon' : 'stdlib profiling.sampling 3.15', target: interpreter.label, rate, error: median(runs), spread: spread(runs) };
+      // A run whose report could not be read gives NaN: it is counted, not averaged in.
+      const finite = runs.filter(Number.isFinite);
+      const failed = runs.length - finite.length;
+      const row = {
+        tool: tool === 'tachyon' ? 'Tachyon' : 'stdlib profiling.sampling 3.15',
+        target: interpreter.label,
+        rate,
+        error: finite.length > 0 ? median(finite) : NaN,
+        spread: (finite.length > 0 ? spread(finite) : 'no run succeeded') + (failed > 0 ? `; ${failed} of ${runs.length} runs gave no number` : ''),
+      };
       accuracyRows.push(row);
       console.log(JSON.stringify(row));
     }
