@@ -15,6 +15,7 @@ const wire = @import("wire.zig");
 const Output = @import("Output.zig");
 const PyOffsets = @import("py_offsets.zig").PyOffsets;
 const RemoteMemory = @import("RemoteMemory.zig");
+const word = RemoteMemory.wordAt;
 
 const CodeCache = @This();
 
@@ -143,6 +144,3 @@ fn orUnknown(err: RemoteMemory.Error, unknown: []const u8) error{ProcessGone}![]
     return if (err == error.ProcessGone) error.ProcessGone else unknown;
 }
 
-fn word(bytes: []const u8, offset: u64) u64 {
-    return std.mem.readInt(u64, bytes[@intCast(offset)..][0..8], .little);
-}

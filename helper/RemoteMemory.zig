@@ -38,6 +38,12 @@ pub fn read(memory: RemoteMemory, address: u64, buffer: []u8) Error!void {
     if (try memory.readSegments(&segments) != buffer.len) return error.Unmapped;
 }
 
+/// The little-endian u64 at `offset` of bytes already copied from the target (a struct read in
+/// one go, then picked apart field by field).
+pub fn wordAt(bytes: []const u8, offset: u64) u64 {
+    return std.mem.readInt(u64, bytes[@intCast(offset)..][0..8], .little);
+}
+
 /// Reads one little-endian value of type `T` at `address`.
 pub fn readValue(memory: RemoteMemory, comptime T: type, address: u64) Error!T {
     var bytes: [@sizeOf(T)]u8 = undefined;

@@ -29,6 +29,7 @@ const Options = @import("Options.zig");
 const Output = @import("Output.zig");
 const PyOffsets = @import("py_offsets.zig").PyOffsets;
 const RemoteMemory = @import("RemoteMemory.zig");
+const word = RemoteMemory.wordAt;
 const Target = @import("locate.zig").Target;
 
 const Sampler = @This();
@@ -646,9 +647,6 @@ const DistinctCodes = struct {
     }
 };
 
-fn word(bytes: []const u8, offset: u64) u64 {
-    return std.mem.readInt(u64, bytes[@intCast(offset)..][0..8], .little);
-}
 
 fn stdinClosed() bool {
     var pollfds = [_]linux.pollfd{.{ .fd = 0, .events = linux.POLL.IN }};
