@@ -8,7 +8,7 @@
  * docs/benchmarks.md. Usage: node bench/core.mjs [--quick]   (needs: bash scripts/setup.sh --test)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
 import { homedir, cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,15 +50,20 @@ function startTarget(command) {
   });
 }
 
-const CLOCK_TICKS_PER_S = 100;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** user + system CPU seconds of one process so far, from /proc/PID/stat (0 once it is gone). */
+/**
+ * CPU seconds one process has run so far, all its threads, from the scheduler's nanosecond
+ * counters (/proc/PID/task/TID/schedstat); 0 once it is gone. Tick-based utime/stime would
+ * round a process that wakes 1,000 times a second for a few microseconds to whole ticks.
+ */
 function processCpuS(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1e9;
   } catch {
     return 0;
   }
@@ -144,6 +149,7 @@ for (const interpreter of interpreters) {
         steady: median(runs.map((r) => r.steadyCpuPct)),
         steadySpread: spread(runs.map((r) => r.steadyCpuPct)),
         achieved: median(runs.map((r) => r.rateHz)),
+        startupS: median(runs.map((r) => Math.max(0, ((r.totalCpuPct - r.steadyCpuPct) / 100) * DURATION_S))),
       };
       rows.push(row);
       console.log(JSON.stringify(row));
@@ -224,11 +230,11 @@ const stdlibVersion = existsSync(path.join(CHROOT, 'usr/bin/python3.15'))
   ? execFileSync('chroot', [CHROOT, '/usr/bin/python3.15', '-c', 'import sys; print(sys.version.split()[0])']).toString().trim()
   : 'absent';
 const table = [
-  '| tool | target | rate | achieved rate (samples/s) | failed samples % | profiler CPU %, steady state | profiler CPU %, start-up included |',
-  '|---|---|---|---|---|---|---|',
+  '| tool | target | rate | achieved rate (samples/s) | failed samples % | profiler CPU %, steady state | profiler CPU %, start-up included | start-up CPU (s) |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.tool} | ${r.target} | ${r.rate} | ${r.achieved.toFixed(1)} | ${r.failed.toFixed(2)} (${r.failedSpread}) | ${r.steady.toFixed(1)} (${r.steadySpread}) | ${r.cpu.toFixed(1)} (${r.cpuSpread}) |`,
+      `| ${r.tool} | ${r.target} | ${r.rate} | ${r.achieved.toFixed(1)} | ${r.failed.toFixed(2)} (${r.failedSpread}) | ${r.steady.toFixed(1)} (${r.steadySpread}) | ${r.cpu.toFixed(1)} (${r.cpuSpread}) | ${r.startupS.toFixed(2)} |`,
   ),
 ].join('\n');
 
@@ -245,9 +251,11 @@ every few hundred nanoseconds. Each run attaches to the already-running target f
 (\`attach -d ${DURATION_S} -r RATE --collapsed\`); ${REPEATS} run(s) per cell, alternating Tachyon and the
 stdlib profiler on the same target. Each cell is the median of the runs, with min–max.
 "Profiler CPU" is user + system time of the profiler's processes (Tachyon: node and the helper;
-stdlib: its python), as a share of one core: *steady state* is measured from /proc between 2 s
-after the start and 0.5 s before the end; *start-up included* is the whole run's CPU (getrusage of
-all its processes) divided by the ${DURATION_S} s sampled. Failed samples: Tachyon's "Failed samples" line
+stdlib: its python), as a share of one core: *steady state* is measured from the scheduler's nanosecond
+counters (/proc/PID/task/TID/schedstat) between 2 s after the start and 0.5 s before the end; *start-up included* is the whole run's CPU (getrusage of
+all its processes) divided by the ${DURATION_S} s sampled, and *start-up* is what the run used beyond
+its steady rate, in CPU seconds: a one-time cost (loading node and its modules, finding the
+interpreter), not a rate. Failed samples: Tachyon's "Failed samples" line
 (ticks whose stack could not be read consistently after re-reads); the stdlib's "Error rate".
 
 On this machine (a Firecracker VM) merely waking up 1,000 times a second costs about 3% of a core

@@ -74,7 +74,7 @@ pub const output_bytes = 2 * message_bytes_max;
 /// Largest encoded message: a `code` record with three names and a full line table.
 pub const message_bytes_max = line_table_bytes_max + 3 * name_bytes_max + 256;
 /// Longest time a message waits in the stdout buffer.
-pub const output_latency_ns_max = 20 * std.time.ns_per_ms;
+pub const output_latency_ns_max = 100 * std.time.ns_per_ms;
 /// How often stdin is polled for end of file (`--stop-on-stdin-eof`).
 pub const stdin_poll_interval_ns = 20 * std.time.ns_per_ms;
 /// How often `/proc/PID/stat` is read to notice that the target exited.

@@ -5,7 +5,7 @@
  */
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
-import type { OutputFormatName } from '../output/index.js';
+import { OUTPUT_FORMAT_NAMES, type OutputFormatName } from '../output/index.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
 export const RATE_HZ_MAX = 200_000;
@@ -52,9 +52,9 @@ export function parseSort(text: string): PstatsSortKey {
   throw new TachyonError(ExitCode.usage, `invalid --sort '${text}'`, `choose one of: ${PSTATS_SORT_KEYS.join(', ')}`);
 }
 
+/** commander's flags: one boolean per output format (`--collapsed` → `collapsed`), plus the pstats options. */
 export interface FormatFlags {
-  pstats?: boolean;
-  collapsed?: boolean;
+  [format: string]: unknown;
   sort?: string;
   limit?: string;
   summary?: boolean;
@@ -62,7 +62,7 @@ export interface FormatFlags {
 
 /** The one output format asked for; pstats when none is. */
 export function chooseFormat(flags: FormatFlags): OutputFormatName {
-  const chosen = (['pstats', 'collapsed'] as const).filter((name) => flags[name]);
+  const chosen = OUTPUT_FORMAT_NAMES.filter((name) => flags[name] === true);
   if (chosen.length > 1) {
     throw new TachyonError(ExitCode.usage, `--${chosen[0]} and --${chosen[1]} cannot be combined`, 'choose one output format per run');
   }

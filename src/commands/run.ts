@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { GO_BYTE, LAUNCHER_FD, READY_BYTE, launcherArgs } from '../session/launcher.js';
 import { Recording, type Io } from './record.js';
@@ -59,6 +58,8 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
     throw new TachyonError(ExitCode.fileError, `script '${target}' not found`, 'check the path, or use run -m for a module');
   }
 
+  // Loaded here, not at the top: attach and --help start faster without execa's module tree.
+  const { execa } = await import('execa');
   const child = execa(flags.python, launcherArgs(targetArgv), {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     reject: false,

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../output/index.js';
 import { chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort } from './options.js';
 import type { RecordOptions } from './record.js';
 
@@ -14,8 +15,8 @@ export interface SamplingFlags {
   duration?: string;
   allThreads?: boolean;
   output?: string;
-  pstats?: boolean;
-  collapsed?: boolean;
+  /** One boolean per output format, set by its `--<format>` flag. */
+  [format: string]: unknown;
   sort?: string;
   limit?: string;
   summary?: boolean;
@@ -31,13 +32,13 @@ export interface CommandContext {
 }
 
 export function addSamplingOptions(command: Command): Command {
-  return command
+  command
     .option('-r, --sampling-rate <rate>', 'samples per second: 1000, 10khz, 10k (max 200khz)', '1khz')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until the target exits or Ctrl-C)')
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
-    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads')
-    .option('--pstats', 'report as a pstats table on stdout, or a pstats file with -o (the default)')
-    .option('--collapsed', 'report as collapsed stacks, one "tid:N;file:func:line;… count" line per stack (default file: collapsed_PID.txt)')
+    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
+  for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
+  return command
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
     .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
     .option('--no-summary', 'pstats: leave out the summary of interesting functions')

@@ -4,10 +4,8 @@
  * `finish()` hands out the finished, read-only Profile. It knows nothing of the helper protocol
  * (that is `recorder.ts`) nor of any output format.
  */
+import { PairIndex } from './pair-index.js';
 import type { FuncKind, Profile, ProfileMeta, SampleTable, StackIndex, ThreadProfile } from './profile.js';
-
-/** Keys pack two indexes into one number; this bounds the right-hand one. */
-const KEY_RADIX = 2 ** 26;
 
 export class ProfileBuilder {
   private readonly strings: string[] = [];
@@ -17,7 +15,8 @@ export class ProfileBuilder {
   private readonly frames = { func: [] as number[], line: [] as number[], endLine: [] as number[], column: [] as number[], endColumn: [] as number[], length: 0 };
   private readonly frameIndex = new Map<string, number>();
   private readonly stacks = { frame: [] as number[], parent: [] as number[], length: 0 };
-  private readonly stackIndex = new Map<number, number>();
+  /** (parent + 1, frame) → stack. */
+  private readonly stackIndex = new PairIndex();
   private readonly threads = new Map<number, ThreadProfile>();
 
   string(text: string): number {
@@ -68,15 +67,13 @@ export class ProfileBuilder {
     let parent = -1;
     for (let i = framesLeafFirst.length - 1; i >= 0; i--) {
       const frame = framesLeafFirst[i];
-      if (frame >= KEY_RADIX) throw new RangeError(`more than ${KEY_RADIX} distinct frames`);
-      const key = (parent + 1) * KEY_RADIX + frame;
-      let index = this.stackIndex.get(key);
-      if (index === undefined) {
+      let index = this.stackIndex.get(parent + 1, frame);
+      if (index === -1) {
         const t = this.stacks;
         index = t.length++;
         t.frame.push(frame);
         t.parent.push(parent);
-        this.stackIndex.set(key, index);
+        this.stackIndex.add(parent + 1, frame, index);
       }
       parent = index;
     }

@@ -9,12 +9,6 @@ import { MessageKind, PROTOCOL_VERSION, StopReason, type HelloMessage, type Mess
 import { Symbolizer } from '../symbolize/symbolizer.js';
 import { ProtocolError } from '../protocol/decode.js';
 
-function sameInts(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export interface RecorderOptions {
   toolVersion: string;
   argv: string[];
@@ -33,7 +27,6 @@ export class Recorder {
   samplesBeforeStart = 0;
   lastTimeNs = 0;
   stopReason: string | undefined;
-  private readonly rawStacks = new Map<number, { raw: number[]; stack: number }[]>();
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -85,25 +78,10 @@ export class Recorder {
     }
   }
 
-  /**
-   * The profile stack for a helper frame list; -1 when nothing is left once launcher frames are
-   * cut. The same raw list recurs in most samples, so it is looked up by content first: one hash
-   * and one comparison instead of symbolizing and interning every frame again.
-   */
+  /** The profile stack for a helper frame list; -1 when nothing is left once launcher frames are cut. */
   private stackFor(raw: number[], symbolizer: Symbolizer): number {
-    let hash = raw.length;
-    for (let i = 0; i < raw.length; i++) hash = Math.imul(hash ^ raw[i], 0x9e3779b1) ^ (hash >>> 15);
-    let bucket = this.rawStacks.get(hash);
-    if (bucket !== undefined) {
-      for (const entry of bucket) if (sameInts(entry.raw, raw)) return entry.stack;
-    } else {
-      bucket = [];
-      this.rawStacks.set(hash, bucket);
-    }
     const frames = symbolizer.frames(raw);
-    const stack = frames.length === 0 ? -1 : this.builder.stack(frames);
-    bucket.push({ raw, stack });
-    return stack;
+    return frames.length === 0 ? -1 : this.builder.stack(frames);
   }
 
   /** The profile so far; callable at any time, e.g. after the helper died mid-run. */

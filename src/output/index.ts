@@ -13,6 +13,8 @@ export interface OutputOptions {
 
 export interface OutputFormat {
   name: string;
+  /** The help text of its `--<name>` flag. */
+  flagHelp: string;
   /** The stdlib's naming rule: `<format>_<pid>.<ext>`. */
   defaultFileName(pid: number): string;
   /** `toFile` is false when the result goes to stdout (only pstats does that, without -o). */
@@ -25,6 +27,7 @@ export interface OutputFormat {
 export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed', OutputFormat> = {
   pstats: {
     name: 'pstats',
+    flagHelp: 'report as a pstats table on stdout, or a pstats file with -o (the default)',
     defaultFileName: (pid) => `pstats_${pid}.pstats`,
     write: (profile, options, toFile) => (toFile ? writePstatsFile(profile) : writePstatsText(profile, options.pstats)),
     writtenMessage: (path, profile) => `pstats file written to ${path} (${sampleCount(profile)} samples; view it with: python3 -m pstats ${path})`,
@@ -32,6 +35,7 @@ export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed', OutputFormat> = {
   },
   collapsed: {
     name: 'collapsed',
+    flagHelp: 'report as collapsed stacks, one "tid:N;file:func:line;… count" line per stack (default file: collapsed_PID.txt)',
     defaultFileName: (pid) => `collapsed_${pid}.txt`,
     write: (profile) => writeCollapsed(profile),
     writtenMessage: (path, profile) => `Collapsed stack output written to ${path} (${sampleCount(profile)} samples)`,
@@ -40,3 +44,6 @@ export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed', OutputFormat> = {
 };
 
 export type OutputFormatName = keyof typeof OUTPUT_FORMATS;
+
+/** Every format, in the order their flags are listed in --help. */
+export const OUTPUT_FORMAT_NAMES = Object.keys(OUTPUT_FORMATS) as OutputFormatName[];

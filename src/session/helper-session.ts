@@ -7,10 +7,10 @@
  *   orchestrator ──stdin (close = stop)──▶ helper ──stdout (MessagePack)──▶ decode ──▶ onMessage
  *                                            └──stderr (diagnostics)──▶ stderrTail / --verbose
  */
-import { execa, type ResultPromise } from 'execa';
-import { UnpackrStream } from 'msgpackr';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { decodeMessage, ProtocolError } from '../protocol/decode.js';
 import { MessageKind, type HelloMessage, type Message } from '../protocol/messages.js';
+import { ValueSplitter } from '../protocol/stream.js';
 
 /** What the helper is asked to do: whom to sample, how fast, for how long. */
 export interface HelperRequest {
@@ -41,15 +41,21 @@ export interface HelperOutcome {
 export class HelperSession {
   readonly hello: Promise<HelloMessage>;
   readonly done: Promise<HelperOutcome>;
-  private readonly child: ResultPromise;
+  private readonly child: ChildProcessWithoutNullStreams;
   private stopped = false;
 
   constructor(options: HelperSessionOptions) {
     const args = [`--pid=${options.pid}`, `--rate-hz=${options.rateHz}`, '--stop-on-stdin-eof'];
     if (options.durationMs !== undefined) args.push(`--duration-ms=${options.durationMs}`);
     if (options.allThreads) args.push('--all-threads');
-    const child = execa(options.helperPath, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false });
+    // node's own spawn, not execa: attach then starts without loading execa's module tree, which
+    // is half of tachyon's start-up CPU (docs/benchmarks.md).
+    const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    const exited = new Promise<{ exitCode: number | undefined; signal: string | undefined; spawnError?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ exitCode: undefined, signal: undefined, spawnError: error }));
+      child.once('close', (code, signal) => resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+    });
 
     let resolveHello!: (hello: HelloMessage) => void;
     let rejectHello!: (error: Error) => void;
@@ -62,8 +68,8 @@ export class HelperSession {
 
     let stderrTail = '';
     let stderrPartial = '';
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (chunk: string) => {
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => {
       const lines = (stderrPartial + chunk).split('\n');
       stderrPartial = lines.pop() ?? '';
       for (const line of lines) {
@@ -74,38 +80,38 @@ export class HelperSession {
 
     let streamError: Error | undefined;
     let sawBye = false;
-    const unpackr = new UnpackrStream({ mapsAsObjects: false, useRecords: false });
+    const splitter = new ValueSplitter((value) => {
+      const message = decodeMessage(value);
+      if (message.kind === MessageKind.hello) resolveHello(message);
+      if (message.kind === MessageKind.bye) sawBye = true;
+      options.onMessage(message);
+    });
     const streamEnded = new Promise<void>((resolve) => {
-      unpackr.on('data', (value: unknown) => {
+      this.child.stdout.on('data', (chunk: Buffer) => {
         if (streamError !== undefined) return;
         try {
-          const message = decodeMessage(value);
-          if (message.kind === MessageKind.hello) resolveHello(message);
-          if (message.kind === MessageKind.bye) sawBye = true;
-          options.onMessage(message);
+          splitter.push(chunk);
         } catch (error) {
           streamError = error instanceof Error ? error : new ProtocolError(String(error));
           this.stop();
         }
       });
-      unpackr.on('error', (error: Error) => {
-        streamError ??= new ProtocolError(`undecodable helper output: ${error.message}`);
-        resolve();
-      });
-      unpackr.on('end', () => resolve());
+      // A helper killed mid-write leaves a cut message behind; what came before it still counts.
+      this.child.stdout.on('end', () => resolve());
+      this.child.stdout.on('error', () => resolve());
     });
-    this.child.stdout?.pipe(unpackr);
     // The helper's stdin closes when we stop it; an EPIPE there is expected, not an error.
-    this.child.stdin?.on('error', () => undefined);
+    this.child.stdin.on('error', () => undefined);
 
     this.done = (async () => {
-      const result = await child;
-      await streamEnded;
+      const result = await exited;
+      if (result.spawnError === undefined) await streamEnded;
       if (stderrPartial.trim() !== '') stderrTail = stderrPartial;
+      if (result.spawnError !== undefined) stderrTail = `cannot start ${options.helperPath}: ${result.spawnError.message}`;
       rejectHello(new ProtocolError('the helper exited before its hello'));
       return {
         exitCode: result.exitCode,
-        signal: result.signal ?? undefined,
+        signal: result.signal,
         stderrTail,
         streamError,
         sawBye,
@@ -117,7 +123,7 @@ export class HelperSession {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.child.stdin?.end();
+    this.child.stdin.end();
   }
 
   /** For a helper that does not answer stop(): ends it by signal. */

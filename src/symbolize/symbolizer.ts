@@ -7,12 +7,11 @@
  */
 import type { ProfileBuilder } from '../model/builder.js';
 import { TRUNCATION_CODE_ID, type CodeMessage } from '../protocol/messages.js';
+import { PairIndex } from '../model/pair-index.js';
 import { decodeForVersion, lookupLocation, type LocationTable } from './line-table.js';
 
 /** The file name the launcher's code is compiled under; frames with it are never shown. */
 export const LAUNCHER_FILENAME = '<tachyon-launcher>';
-
-const INSTR_RADIX = 2 ** 24;
 
 interface CodeEntry {
   record: CodeMessage;
@@ -27,7 +26,8 @@ export class UnknownCodeError extends Error {
 
 export class Symbolizer {
   private readonly codes = new Map<number, CodeEntry>();
-  private readonly frameCache = new Map<number, number>();
+  /** (code id, instruction index) → profile frame. */
+  private readonly frameCache = new PairIndex();
   private readonly truncatedFrame: number;
 
   constructor(
@@ -64,15 +64,16 @@ export class Symbolizer {
   }
 
   private frame(codeId: number, code: CodeEntry, instrIndex: number): number {
-    const key = codeId * INSTR_RADIX + (instrIndex >= 0 && instrIndex < INSTR_RADIX ? instrIndex : INSTR_RADIX - 1);
-    let frame = this.frameCache.get(key);
-    if (frame === undefined) {
+    // A negative index (the helper could not tell) is cached apart from every real one.
+    const instrKey = instrIndex >= 0 ? Math.min(instrIndex, 0x7ffffffe) : 0x7fffffff;
+    let frame = this.frameCache.get(codeId, instrKey);
+    if (frame === -1) {
       code.table ??= decodeForVersion(code.record.lineTable, code.record.firstLine, this.pythonVersionHex);
       const loc = lookupLocation(code.table, instrIndex);
       // An instruction without a line (artificial code) is shown at the function's first line.
       const line = loc.line >= 0 ? loc.line : code.record.firstLine;
       frame = this.builder.frame(code.func, line, loc.line >= 0 ? loc.endLine : line, loc.column, loc.endColumn);
-      this.frameCache.set(key, frame);
+      this.frameCache.add(codeId, instrKey, frame);
     }
     return frame;
   }

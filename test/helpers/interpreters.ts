@@ -5,6 +5,7 @@
  * fixture directory visible to it at the same path inside and outside the chroot. A missing
  * interpreter is a failure with a message saying how to install it, never a silent skip.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +15,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const FIXTURES_SRC = path.join(REPO_ROOT, 'test', 'fixtures', 'python');
 export const CHROOT = process.env.TACHYON_CHROOT ?? path.join(process.env.TACHYON_CACHE ?? path.join(homedir(), '.cache', 'tachyon'), 'sid');
 const PYENV_ROOT = process.env.PYENV_ROOT ?? path.join(homedir(), '.pyenv');
-/** Same path on the host and inside the chroot. */
-export const FIXTURES = '/tmp/tachyon-test-fixtures';
+/** Same path on the host and inside the chroot; one per checkout, so two checkouts can test at once. */
+export const FIXTURES = `/tmp/tachyon-test-fixtures-${createHash('sha1').update(REPO_ROOT).digest('hex').slice(0, 8)}`;
 const WRAPPERS = '/tmp/tachyon-test-wrappers';
 
 export interface Interpreter {
