@@ -121,6 +121,12 @@ fn fromRuntime(
     const offsets = if (builtin) |layout| offsets: {
         const hint = version_hint.?;
         if (debug_build) return diagnostic.fail(.python_unsupported, "process {d} runs a debug build of Python {s}, which the built-in layouts do not describe", .{ pid, hint.format(&text) });
+        // Alphas and betas moved fields around (3.8.0a1-a4 differ in `_PyRuntime`); the tables
+        // describe final releases, which keep the layout through a minor's patch releases.
+        const level = (hint.hex >> 4) & 0xf;
+        if ((hint.hex >> 8) & 0xff != 0xff and (level == 0xa or level == 0xb)) {
+            return diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, a pre-release the built-in layouts do not describe ({s})", .{ pid, hint.format(&text), supported });
+        }
         // A version from a file name has no micro level: send major and minor only.
         const version_hex = if ((hint.hex >> 8) & 0xff == 0xff) hint.hex & 0xffff0000 else hint.hex;
         const built = py_offsets.fromBuiltin(layout, version_hex) catch
