@@ -1,0 +1,129 @@
+/**
+ * `--flamegraph`: one standalone HTML page (d3 and the page's script inlined, the call tree
+ * embedded as escaped JSON) that works offline. Pure: the profile and the assets in, the page's
+ * text out; the page itself (templates/flamegraph.js) draws, zooms, searches and filters.
+ */
+import type { Profile } from '../model/profile.js';
+import { buildFlameTree, MERGED_FUNC, ROOT_FUNC, type FlameTree } from './flame-tree.js';
+import { embedJson, escapeHtml, fillTemplate, inlineScript, runFacts, template, type ReportAssets, type RunFacts } from './html-page.js';
+
+/** The functions a page refers to, by index into its `strings`. */
+export interface PageFuncs {
+  name: number[];
+  file: number[];
+  firstLine: number[];
+  pseudo: number[];
+}
+
+/** The JSON embedded in a flamegraph page; `tree.func` indexes `funcs` (-1 root, -2 merged). */
+export interface FlamePageTree {
+  parent: number[];
+  func: number[];
+  line: number[];
+  merged: number[];
+}
+
+export interface FlamegraphPageData {
+  kind: 'flamegraph';
+  facts: RunFacts;
+  strings: string[];
+  funcs: PageFuncs;
+  tree: FlamePageTree;
+  threads: { tid: number; samples: number; nodes: number[]; counts: number[] }[];
+  pruning: PruningFacts;
+}
+
+export interface PruningFacts {
+  minSamples: number;
+  minSharePct: number;
+  fullNodes: number;
+  keptNodes: number;
+  /** Boxes that each stand for several small frames. */
+  mergedBoxes: number;
+  /** Nodes of the full tree that went into those boxes. */
+  mergedNodes: number;
+}
+
+/** Interns the profile's functions that a tree uses into a page's own small tables. */
+export class PageFuncTable {
+  readonly strings: string[] = [];
+  readonly funcs: PageFuncs = { name: [], file: [], firstLine: [], pseudo: [] };
+  private readonly stringIndex = new Map<string, number>();
+  private readonly funcIndex = new Map<string, number>();
+
+  private string(text: string): number {
+    let i = this.stringIndex.get(text);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(text);
+      this.stringIndex.set(text, i);
+    }
+    return i;
+  }
+
+  /** The page's index for function `func` of `profile`; ROOT_FUNC and MERGED_FUNC pass through. */
+  add(profile: Profile, func: number): number {
+    if (func === ROOT_FUNC || func === MERGED_FUNC) return func;
+    const name = profile.strings[profile.funcs.name[func]];
+    const file = profile.strings[profile.funcs.file[func]];
+    const firstLine = profile.funcs.firstLine[func];
+    const pseudo = profile.funcs.kind[func] === 'pseudo' ? 1 : 0;
+    const key = `${name}\u0000${file}\u0000${firstLine}\u0000${pseudo}`;
+    let i = this.funcIndex.get(key);
+    if (i === undefined) {
+      i = this.funcs.name.length;
+      this.funcs.name.push(this.string(name));
+      this.funcs.file.push(this.string(file));
+      this.funcs.firstLine.push(firstLine);
+      this.funcs.pseudo.push(pseudo);
+      this.funcIndex.set(key, i);
+    }
+    return i;
+  }
+}
+
+export function pruningFacts(tree: FlameTree): PruningFacts {
+  let mergedBoxes = 0;
+  let mergedNodes = 0;
+  for (const n of tree.mergedNodes) {
+    if (n > 0) {
+      mergedBoxes++;
+      mergedNodes += n;
+    }
+  }
+  return { minSamples: tree.minSamples, minSharePct: tree.minShare * 100, fullNodes: tree.fullNodeCount, keptNodes: tree.parent.length, mergedBoxes, mergedNodes };
+}
+
+export function pageTree(profile: Profile, tree: FlameTree, table: PageFuncTable): FlamePageTree {
+  return { parent: tree.parent, func: tree.func.map((f) => table.add(profile, f)), line: tree.line, merged: tree.mergedNodes };
+}
+
+export function flamegraphPageData(profile: Profile, tree: FlameTree = buildFlameTree(profile)): FlamegraphPageData {
+  const table = new PageFuncTable();
+  return {
+    kind: 'flamegraph',
+    facts: runFacts(profile),
+    tree: pageTree(profile, tree, table),
+    strings: table.strings,
+    funcs: table.funcs,
+    threads: tree.threads.map((t) => ({ tid: t.tid, samples: t.samples, nodes: t.selfNodes, counts: t.selfCounts })),
+    pruning: pruningFacts(tree),
+  };
+}
+
+/** Puts page data into the flamegraph template (shared with the differential page). */
+export function renderFlamePage(assets: ReportAssets, title: string, data: unknown): string {
+  return fillTemplate(template(assets, 'flamegraph.html'), {
+    TITLE: escapeHtml(title),
+    STYLE: template(assets, 'report.css'),
+    D3: inlineScript(assets.d3Source),
+    DATA: embedJson(data),
+    SCRIPT: inlineScript(template(assets, 'flamegraph.js')),
+  });
+}
+
+export function writeFlamegraph(profile: Profile, assets: ReportAssets): string {
+  const facts = profile.meta.target;
+  const name = facts.argv.length > 0 ? facts.argv.join(' ') : `PID ${facts.pid}`;
+  return renderFlamePage(assets, `Flamegraph: ${name}`, flamegraphPageData(profile));
+}
