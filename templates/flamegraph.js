@@ -134,6 +134,7 @@
       return data.baseline.vanished[n] ? '#2f9e44' : '#dcdcdc';
     }
     if (t.func[n] === ROOT) return '#d0d0d0';
+    if (t.func[n] === MERGED) return '#d9d9d4';
     const base = data.diff.baseTotal[n];
     if (base < 0) return '#8e44ad';
     return diffScale(deltaPoints(n));
@@ -150,7 +151,7 @@
     const t = makeTree(data.tree, data.threads, 'all');
     const saved = tree;
     tree = t;
-    for (let n = 1; n < t.parent.length; n++) if (data.diff.baseTotal[n] >= 0) maxDelta = Math.max(maxDelta, Math.abs(deltaPoints(n)));
+    for (let n = 1; n < t.parent.length; n++) if (data.diff.baseTotal[n] >= 0 && t.func[n] !== MERGED) maxDelta = Math.max(maxDelta, Math.abs(deltaPoints(n)));
     tree = saved;
     diffScale = d3.scaleDiverging([-maxDelta, 0, maxDelta], (x) => d3.interpolateRdBu(1 - x));
     const legend = document.getElementById('legend');

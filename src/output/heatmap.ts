@@ -169,15 +169,15 @@ export function heatmapStats(profile: Profile): HeatmapStats {
   return { files, totalSamples, funcs, callers };
 }
 
-/** White to deep red; `x` in [0, 1]. */
+/** White to orange-red, light enough for black text on top; `x` in [0, 1]. */
 export function heatColour(x: number): string {
   if (x <= 0) return 'transparent';
   const stops = [
     [255, 255, 255],
     [253, 224, 197],
-    [249, 160, 102],
-    [228, 87, 46],
-    [177, 29, 11],
+    [251, 181, 138],
+    [246, 138, 92],
+    [236, 106, 64],
   ];
   const at = Math.min(1, x) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(at));
