@@ -8,6 +8,8 @@
   const funcs = data.funcs;
   const isDiff = data.kind === 'diff';
   const ROW = 17;
+  // Boxes narrower than this are not drawn (their samples still count in their parent).
+  const MIN_BOX_PX = 1;
   const ROOT = -1;
   const MERGED = -2;
   const fmt = d3.format(',');
@@ -127,6 +129,18 @@
     return c;
   }
 
+  /** Whether a fill needs light text: its relative luminance is low. */
+  const darkCache = new Map();
+  function isDark(fill) {
+    let dark = darkCache.get(fill);
+    if (dark === undefined) {
+      const c = d3.rgb(fill);
+      dark = 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b < 120;
+      darkCache.set(fill, dark);
+    }
+    return dark;
+  }
+
   let diffScale = null;
   function diffColour(t, n) {
     if (state.view === 'baseline') {
@@ -187,7 +201,7 @@
       let cx = x;
       for (const c of tree.children[n]) {
         const cw = tree.total[c] * scale;
-        if (cw >= 0.5) stack.push([c, cx]);
+        if (cw >= MIN_BOX_PX) stack.push([c, cx]);
         cx += cw;
       }
     }
@@ -221,7 +235,9 @@
       .classed('match', (d) => searchMatches[d.node] === 1)
       .each(function (d) {
         const g = d3.select(this);
-        g.select('rect').attr('width', Math.max(0.5, d.w)).attr('fill', colour(tree, d.node));
+        const fill = colour(tree, d.node);
+        g.select('rect').attr('width', Math.max(0.5, d.w)).attr('fill', fill);
+        g.select('text').attr('fill', isDark(fill) ? '#fff' : '#1a1a1a');
         const chars = Math.floor((d.w - 6) / 6.6);
         const label = shortLabel(tree, d.node);
         g.select('text').attr('x', 3).text(chars < 3 ? '' : label.length <= chars ? label : label.slice(0, chars - 1) + '…');

@@ -38,7 +38,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('-r, --sampling-rate <rate>', 'samples per second: 1000, 10khz, 10k (max 200khz)', '1khz')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until the target exits or Ctrl-C)')
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
-    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
+    .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
   command.option('--browser', 'open the flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
   return command

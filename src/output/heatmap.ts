@@ -252,10 +252,14 @@ export function writeHeatmap(profile: Profile, assets: ReportAssets, sources: Re
       if (stat) {
         for (const [key, count] of [...stat.callees.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) links.push(funcLink(key, count, '▶ calls'));
       }
+      if (!stat || cum === 0) {
+        rows.push(`<tr id="L${n}"><td class="ln"><a href="#L${n}">${n}</a></td><td></td><td></td><td class="code">${code}</td><td class="calls">${links.join('')}</td></tr>`);
+        continue;
+      }
       const heat = `--hc:${heatColour(heatOf(cum, maxCum))};--hs:${heatColour(heatOf(self, maxSelf))}`;
       rows.push(
         `<tr id="L${n}" style="${heat}" data-self="${self}" data-cumulative="${cum}"><td class="ln"><a href="#L${n}">${n}</a></td>` +
-          `<td class="cnt self">${self ? fmt(self) : ''}</td><td class="cnt cum">${cum ? fmt(cum) : ''}</td><td class="code">${code}</td><td class="calls">${links.join(' ')}</td></tr>`,
+          `<td class="cnt">${self ? fmt(self) : ''}</td><td class="cnt">${fmt(cum)}</td><td class="code">${code}</td><td class="calls">${links.join('')}</td></tr>`,
       );
     }
     const note = 'error' in source ? `<p class="unreadable" id="unreadable">Source not shown: ${escapeHtml(source.error)}. The lines with samples are listed with their counts.</p>` : source.note ? `<p class="unreadable">${escapeHtml(source.note)}</p>` : '';

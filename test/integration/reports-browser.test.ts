@@ -193,7 +193,7 @@ t.test('heatmap of a fixture profile: counts equal the profile\'s, links work', 
   await screenshot(page, 'heatmap-fixture-index');
   await page.click('a[href="file_0001.html"]');
   await page.waitForURL(/file_0001.html$/);
-  const lines = await page.locator('#source tbody tr').evaluateAll((rows) => rows.map((r) => [r.id, Number((r as HTMLElement).dataset.self), Number((r as HTMLElement).dataset.cumulative)]).filter((r) => r[2] !== 0));
+  const lines = await page.locator('#source tbody tr').evaluateAll((rows) => rows.map((r) => [r.id, Number((r as HTMLElement).dataset.self ?? 0), Number((r as HTMLElement).dataset.cumulative ?? 0)]).filter((r) => r[2] !== 0));
   t.same(lines, [['L10', 5, 90], ['L20', 0, 60], ['L30', 25, 25]], 'main.py: each line\'s self and cumulative samples');
   await page.click('a:has-text("▶ calls checksum")');
   await page.waitForURL(/file_0000.html#L1$/);
@@ -273,9 +273,9 @@ t.test('real run: heatmap of a chrooted target reads the source inside its root'
   await page.click('#files tbody tr:first-child a');
   await page.waitForURL(/file_0000.html$/);
   t.match(await page.locator('#source').textContent(), /# read from inside the target's root/, 'the source as the chrooted target saw it');
-  const selfSum = await page.locator('#source tbody tr').evaluateAll((rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.self), 0));
+  const selfSum = await page.locator('#source tbody tr').evaluateAll((rows) => rows.reduce((n, r) => n + Number((r as HTMLElement).dataset.self ?? 0), 0));
   t.equal(selfSum, files[0].self, 'the lines\' self samples add up to the file\'s');
-  const hottest = await page.locator('#source tbody tr').evaluateAll((rows) => rows.map((r) => [Number((r as HTMLElement).dataset.self), r.textContent ?? '']).sort((a, b) => (b[0] as number) - (a[0] as number))[0][1] as string);
+  const hottest = await page.locator('#source tbody tr').evaluateAll((rows) => rows.map((r) => [Number((r as HTMLElement).dataset.self ?? 0), r.textContent ?? '']).sort((a, b) => (b[0] as number) - (a[0] as number))[0][1] as string);
   t.match(hottest, /total = \(total \* 31/, 'the hottest line is the checksum loop body');
   await screenshot(page, 'heatmap-real-run-file');
   clean(t, opened);
