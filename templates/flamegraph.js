@@ -73,12 +73,14 @@
   }
 
   let tree = null;
+  /** The tree before inverting: self samples per frame, for the hotspots list. */
+  let callTree = null;
   function rebuild() {
     if (state.view === 'baseline' && isDiff) {
-      tree = makeTree(data.baseline.tree, data.baseline.threads, 'all');
+      tree = callTree = makeTree(data.baseline.tree, data.baseline.threads, 'all');
     } else {
-      tree = makeTree(data.tree, data.threads, isDiff ? 'all' : state.thread);
-      if (state.view === 'inverted') tree = invertTree(tree);
+      tree = callTree = makeTree(data.tree, data.threads, isDiff ? 'all' : state.thread);
+      if (state.view === 'inverted') tree = invertTree(callTree);
     }
     if (!(state.zoom >= 0 && state.zoom < tree.parent.length) || (state.zoom > 0 && tree.total[state.zoom] === 0)) state.zoom = 0;
   }
@@ -343,8 +345,14 @@
     const row = (k, v) => rows.push('<tr><td>' + k + '</td><td>' + v + '</td></tr>');
     const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
     row('total', fmt(tree.total[n]) + ' samples, ' + pct(tree.total[n], all) + ' of all' + (z !== 0 && n !== z ? ', ' + pct(tree.total[n], tree.total[z]) + ' of zoomed' : '') + (parent > 0 ? ', ' + pct(tree.total[n], tree.total[parent]) + ' of caller' : ''));
-    row('self', fmt(tree.self[n]) + ' samples, ' + pct(tree.self[n], all));
-    row('time', (tree.total[n] * intervalMs).toFixed(1) + ' ms total, ' + (tree.self[n] * intervalMs).toFixed(1) + ' ms self');
+    if (state.view === 'inverted') {
+      row('time', (tree.total[n] * intervalMs).toFixed(1) + ' ms');
+      if (n > 0 && tree.parent[n] === 0) row('note', 'samples that ended in this frame (its self samples)');
+      else if (n > 0) row('note', 'samples in which this call path led to the frame at the top');
+    } else {
+      row('self', fmt(tree.self[n]) + ' samples, ' + pct(tree.self[n], all));
+      row('time', (tree.total[n] * intervalMs).toFixed(1) + ' ms total, ' + (tree.self[n] * intervalMs).toFixed(1) + ' ms self');
+    }
     if (tree.func[n] === MERGED) row('note', 'frames each under ' + fmt(data.pruning.minSamples) + ' samples, merged to keep the page fast');
     if (isDiff && state.view !== 'baseline' && n > 0) {
       const base = data.diff.baseTotal[n];
@@ -425,10 +433,11 @@
 
   function hotspots() {
     const byFunc = new Map();
-    for (let n = 1; n < tree.parent.length; n++) {
-      if (tree.self[n] === 0) continue;
-      const key = tree.func[n] === MERGED ? 'merged' : tree.func[n];
-      byFunc.set(key, (byFunc.get(key) || 0) + tree.self[n]);
+    const t = callTree;
+    for (let n = 1; n < t.parent.length; n++) {
+      if (t.self[n] === 0) continue;
+      const key = t.func[n] === MERGED ? 'merged' : t.func[n];
+      byFunc.set(key, (byFunc.get(key) || 0) + t.self[n]);
     }
     const top = [...byFunc.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
     const all = allShown();
@@ -448,6 +457,7 @@
     const p = data.pruning;
     const foot = document.getElementById('notes');
     const parts = [];
+    if (data.facts.samples === 0) parts.push('No samples were taken: the target ended, or was stopped, before the first sample (see the run facts).');
     if (p.mergedNodes > 0) {
       parts.push(fmt(p.mergedNodes) + ' of ' + fmt(p.fullNodes) + ' call-tree nodes had fewer than ' + fmt(p.minSamples) + ' samples (' + p.minSharePct.toFixed(2) +
         '% of the samples, or of their thread’s) and were merged into ' + fmt(p.mergedBoxes) + ' “… small frames” boxes; search does not look inside them.');

@@ -95,6 +95,7 @@ t.test('flamegraph of a fixture profile: search, zoom, thread filter, inverted v
   await checksum.click();
   const callers = await page.locator('#flame g.frame:not(.ancestor)').evaluateAll((gs) => gs.map((g) => `${(g as HTMLElement).dataset.name}=${(g as HTMLElement).dataset.samples}`));
   t.same(callers.sort(), ['checksum=100', 'main=60', 'parse=60', 'run=40'], 'its callers below it');
+  t.match(await page.locator('#hotspots li').first().textContent(), /^checksum \(util.py\) — 71.43%$/, 'the hotspots stay the functions with the most self samples');
   await page.click('#view-flame');
 
   await page.locator('#flame g.frame[data-name="render"]').hover();
@@ -103,6 +104,7 @@ t.test('flamegraph of a fixture profile: search, zoom, thread filter, inverted v
   t.match(tip, /25 samples, 17.86% of all/, 'total samples and share');
   t.match(tip, /self25 samples/, 'self samples');
   t.match(await page.locator('#run-facts').textContent(), /Samples140/);
+  t.same(await page.locator('#hotspots li').allTextContents(), ['checksum (util.py) — 71.43%', 'render (main.py) — 17.86%', 'wait (worker.py) — 7.14%', 'main (main.py) — 3.57%'], 'where the time goes, by self samples');
   await screenshot(page, 'flamegraph-fixture');
   clean(t, opened);
 });
