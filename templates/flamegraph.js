@@ -261,7 +261,7 @@
     const all = allShown();
     const z = state.zoom;
     const scope = isDiff && state.view === 'baseline' ? 'Baseline' : state.thread === 'all' ? 'All threads' : 'Thread ' + state.thread;
-    let text = scope + ': ' + fmt(all) + ' samples (' + (all * intervalMs / 1000).toFixed(2) + ' s)';
+    let text = scope + ': ' + fmt(all) + ' samples (' + (all * intervalMs / 1000).toFixed(2) + ' s of thread time)';
     if (z !== 0) text = shortLabel(tree, z) + ': ' + fmt(tree.total[z]) + ' samples, ' + pct(tree.total[z], all) + ' of ' + scope.toLowerCase() + ' (' + fmt(all) + ')';
     shown.textContent = text;
     shown.dataset.samples = String(tree.total[z]);
@@ -419,7 +419,8 @@
     }
     html += '<h2>Where the time goes (self)</h2><ol id="hotspots"></ol>';
     if (!isDiff && f.threads.length > 1) {
-      html += '<h2>Threads</h2><table>' + f.threads.map((t) => '<tr><td>' + t.tid + (t.main ? ' (main)' : '') + '</td><td class="num">' + fmt(t.samples) + '</td><td class="num">' + pct(t.samples, f.samples) + '</td></tr>').join('') + '</table>';
+      html += '<h2>Threads</h2><table id="threads"><tr><td>thread</td><td class="num">samples</td><td class="num">share</td><td class="num" title="share of its samples holding the GIL">GIL</td></tr>' +
+        f.threads.map((t) => '<tr><td>' + t.tid + (t.main ? ' (main)' : '') + '</td><td class="num">' + fmt(t.samples) + '</td><td class="num">' + pct(t.samples, f.samples) + '</td><td class="num">' + Math.round(t.gilShare * 100) + '%</td></tr>').join('') + '</table>';
     }
     aside.innerHTML = html;
     aside.querySelectorAll('#vanished li').forEach((li) => li.addEventListener('click', () => {
