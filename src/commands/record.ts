@@ -88,11 +88,13 @@ export class Recording {
     } else stopReasonIfUnknown = 'stop_requested';
     const profile = this.recorder.finish(stopReasonIfUnknown);
     for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
+    let written: string | undefined;
     try {
-      writeOutput(profile, this.options, this.io, this.targetFiles ?? new TargetFiles(undefined));
+      written = writeOutput(profile, this.options, this.io, this.targetFiles ?? new TargetFiles(undefined));
     } finally {
       this.targetFiles?.close();
     }
+    if (written !== undefined && this.options.browser !== undefined) await openInBrowser(this.options.browser, this.options.format, written, this.io);
     return profile;
   }
 }
@@ -109,19 +111,20 @@ function resolveOutputPath(format: OutputFormatName, output: string | undefined,
   return output;
 }
 
+/** Writes the report; returns where it went (undefined: stdout). */
 export function writeOutput(
   profile: Profile,
-  options: Pick<RecordOptions, 'format' | 'output' | 'outputOptions' | 'browser'>,
+  options: Pick<RecordOptions, 'format' | 'output' | 'outputOptions'>,
   io: Io,
   targetFiles: TargetFiles = new TargetFiles(undefined),
-): void {
+): string | undefined {
   const spec = OUTPUT_FORMATS[options.format];
   const target = resolveOutputPath(options.format, options.output, profile.meta.target.pid);
   const outputOptions = spec.sourceFiles ? { ...options.outputOptions, sources: targetFiles.readAll(spec.sourceFiles(profile)) } : options.outputOptions;
   const data = spec.write(profile, outputOptions, target !== undefined);
   if (target === undefined) {
     io.stdout(typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8'));
-    return;
+    return undefined;
   }
   try {
     if (data instanceof Map) {
@@ -136,18 +139,33 @@ export function writeOutput(
     throw new TachyonError(ExitCode.fileError, `cannot write ${target} (${reason})`, 'choose another path with -o, or check the directory\'s permissions');
   }
   io.stderr(spec.writtenMessage(target, profile));
-  if (options.browser !== undefined && spec.browserEntry !== undefined) openInBrowser(options.browser, path.resolve(target, spec.browserEntry), io);
+  return target;
 }
 
-/** Starts the browser on the report and does not wait for it; a browser that is missing is a warning. */
-function openInBrowser(command: string, file: string, io: Io): void {
+/**
+ * Starts the browser on a written report (the file, or a directory's entry page) and waits only
+ * until it has started; a browser that cannot be started is a warning, not a failure.
+ */
+export function openInBrowser(command: string, format: OutputFormatName, written: string, io: Io): Promise<void> {
+  const entry = OUTPUT_FORMATS[format].browserEntry;
+  if (entry === undefined) return Promise.resolve();
+  const file = path.resolve(written, entry);
   const url = `file://${file.split('/').map(encodeURIComponent).join('/')}`;
   const warn = (why: string): void => io.stderr(`tachyon: warning: could not open a browser (${why}); open ${url} yourself, or set BROWSER`);
-  try {
-    const child = spawn(command, [url], { detached: true, stdio: 'ignore' });
-    child.on('error', (error: NodeJS.ErrnoException) => warn(`${command}: ${error.code ?? error.message}`));
-    child.unref();
-  } catch (error) {
-    warn(`${command}: ${(error as Error).message}`);
-  }
+  return new Promise((resolve) => {
+    try {
+      const child = spawn(command, [url], { detached: true, stdio: 'ignore' });
+      child.once('spawn', () => {
+        child.unref();
+        resolve();
+      });
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        warn(`${command}: ${error.code ?? error.message}`);
+        resolve();
+      });
+    } catch (error) {
+      warn(`${command}: ${(error as Error).message}`);
+      resolve();
+    }
+  });
 }

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Browser, Page } from 'playwright-core';
 import { loadReportAssets } from '../../src/commands/report-assets.js';
 import { writeDiffFlamegraph } from '../../src/output/diff-flamegraph.js';
@@ -34,13 +34,13 @@ if (chromiumPresent()) browser = await launchBrowser();
 else t.fail(missingChromiumMessage());
 t.teardown(async () => browser?.close());
 
-async function open(t: Tap.Test, file: string, options: Parameters<typeof openOffline>[2] = {}): Promise<OpenedPage> {
+async function open(t: Test, file: string, options: Parameters<typeof openOffline>[2] = {}): Promise<OpenedPage> {
   const opened = await openOffline(browser as Browser, file, options);
   t.teardown(() => opened.page.context().close());
   return opened;
 }
 
-function clean(t: Tap.Test, opened: OpenedPage): void {
+function clean(t: Test, opened: OpenedPage): void {
   t.same(opened.errors, [], 'no console error');
   t.same(opened.blocked, [], 'no request left the file');
 }

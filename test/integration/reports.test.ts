@@ -47,6 +47,7 @@ t.test('--browser opens the page with $BROWSER', async (t) => {
     env: { BROWSER: '/nonexistent/browser' },
   });
   t.equal(missing.exitCode, 0, 'a missing browser does not fail the run');
+  t.match(missing.stderr, /tachyon: warning: could not open a browser \(\/nonexistent\/browser: ENOENT\); open file:\/\/\S+\/g.html yourself, or set BROWSER/);
   t.ok(existsSync(path.join(out, 'g.html')));
 });
 
