@@ -175,7 +175,7 @@
     legend.innerHTML =
       '<span>Change in share of all samples: <b>−' + maxDelta.toFixed(1) + ' pt</b><span class="ramp"></span><b>+' + maxDelta.toFixed(1) + ' pt</b> (blue: smaller share than in the baseline, red: larger)</span>' +
       '<span><span class="swatch" style="background:#8e44ad"></span>new: no counterpart in the baseline</span>' +
-      '<span><span class="swatch" style="background:#2f9e44"></span>vanished: in the baseline only (see “Baseline” view; ' + fmt(data.baseline.vanishedCount) + ' frames)</span>';
+      '<span><span class="swatch" style="background:#2f9e44"></span>vanished: in the baseline only (see the “Baseline” view; ' + fmt(data.baseline.vanishedCount) + (data.baseline.vanishedCount === 1 ? ' frame' : ' frames') + ')</span>';
     document.getElementById('view-baseline').hidden = false;
     document.getElementById('view-inverted').hidden = true;
     document.querySelector('.thread-filter').hidden = true;
@@ -417,7 +417,7 @@
       html += '<h2>Vanished frames</h2>' + (data.baseline.vanishedTop.length === 0 ? '<p>none: every baseline frame is in the current run</p>' :
         '<ol id="vanished">' + data.baseline.vanishedTop.map((v) => '<li data-node="' + v.node + '">' + esc(shortLabelOf(data.baseline.tree, v.node)) + ' — was ' + pct(v.samples, data.diff.baselineSamples) + '</li>').join('') + '</ol>');
     }
-    html += '<h2>Where the time goes (self)</h2><ol id="hotspots"></ol>';
+    html += '<h2>Where the time goes (self<span id="hotspots-scope"></span>)</h2><ol id="hotspots"></ol>';
     if (!isDiff && f.threads.length > 1) {
       html += '<h2>Threads</h2><table id="threads"><tr><td>thread</td><td class="num">samples</td><td class="num">share</td><td class="num" title="share of its samples holding the GIL">GIL</td></tr>' +
         f.threads.map((t) => '<tr><td>' + t.tid + (t.main ? ' (main)' : '') + '</td><td class="num">' + fmt(t.samples) + '</td><td class="num">' + pct(t.samples, f.samples) + '</td><td class="num">' + Math.round(t.gilShare * 100) + '%</td></tr>').join('') + '</table>';
@@ -444,6 +444,7 @@
     const all = allShown();
     const ol = document.getElementById('hotspots');
     ol.textContent = '';
+    document.getElementById('hotspots-scope').textContent = state.view === 'baseline' ? ', baseline' : state.thread !== 'all' && !isDiff ? ', thread ' + state.thread : '';
     for (const [f, count] of top) {
       const li = document.createElement('li');
       const name = f === 'merged' ? 'small frames (merged)' : strings[funcs.name[f]] + (funcs.pseudo[f] ? '' : ' (' + baseName(strings[funcs.file[f]]) + ')');
