@@ -361,7 +361,9 @@
     }
     if (isDiff && state.view === 'baseline' && n > 0) row('current run', data.baseline.vanished[n] ? 'vanished: no counterpart' : 'present');
     const where = frameWhere(tree, n);
-    tooltip.innerHTML = '<div class="name">' + esc(frameName(tree, n)) + '</div>' + (where ? '<div class="where">' + esc(where) + '</div>' : '') + '<table>' + rows.join('') + '</table>';
+    const code = data.lines && data.lines[tree.func[n] + ':' + tree.line[n]];
+    tooltip.innerHTML = '<div class="name">' + esc(frameName(tree, n)) + '</div>' + (where ? '<div class="where">' + esc(where) + '</div>' : '') +
+      (code ? '<pre class="code">' + esc(code) + '</pre>' : '') + '<table>' + rows.join('') + '</table>';
     tooltip.hidden = false;
     moveTooltip(event);
   }

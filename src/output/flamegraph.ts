@@ -5,6 +5,7 @@
  */
 import type { Profile } from '../model/profile.js';
 import { buildFlameTree, MERGED_FUNC, ROOT_FUNC, type FlameTree } from './flame-tree.js';
+import type { SourceFile } from './heatmap.js';
 import { embedJson, escapeHtml, fillTemplate, inlineScript, runFacts, template, type ReportAssets, type RunFacts } from './html-page.js';
 
 /** The functions a page refers to, by index into its `strings`. */
@@ -31,7 +32,12 @@ export interface FlamegraphPageData {
   tree: FlamePageTree;
   threads: { tid: number; samples: number; nodes: number[]; counts: number[] }[];
   pruning: PruningFacts;
+  /** The source line of each box, by `pageFunc:line`, for the tooltips (when the source was readable). */
+  lines: Record<string, string>;
 }
+
+/** Longest source line a tooltip shows. */
+const LINE_TEXT_MAX = 160;
 
 export interface PruningFacts {
   minSamples: number;
@@ -98,12 +104,37 @@ export function pageTree(profile: Profile, tree: FlameTree, table: PageFuncTable
   return { parent: tree.parent, func: tree.func.map((f) => table.add(profile, f)), line: tree.line, merged: tree.mergedNodes };
 }
 
-export function flamegraphPageData(profile: Profile, tree: FlameTree = buildFlameTree(profile)): FlamegraphPageData {
+/** The text of each (function, line) of a page's tree, from the sources that could be read. */
+export function lineTexts(profile: Profile, tree: FlamePageTree, funcs: PageFuncs, strings: string[], sources: ReadonlyMap<string, SourceFile>): Record<string, string> {
+  const lines: Record<string, string> = {};
+  const split = new Map<string, string[]>();
+  for (let n = 0; n < tree.func.length; n++) {
+    const f = tree.func[n];
+    const line = tree.line[n];
+    if (f < 0 || line <= 0 || funcs.pseudo[f]) continue;
+    const key = `${f}:${line}`;
+    if (key in lines) continue;
+    const file = strings[funcs.file[f]];
+    let text = split.get(file);
+    if (text === undefined) {
+      const source = sources.get(file);
+      text = source !== undefined && 'text' in source ? source.text.split(/\r?\n/) : [];
+      split.set(file, text);
+    }
+    const code = text[line - 1]?.trim();
+    if (code) lines[key] = code.length > LINE_TEXT_MAX ? `${code.slice(0, LINE_TEXT_MAX - 1)}…` : code;
+  }
+  return lines;
+}
+
+export function flamegraphPageData(profile: Profile, tree: FlameTree = buildFlameTree(profile), sources: ReadonlyMap<string, SourceFile> = new Map()): FlamegraphPageData {
   const table = new PageFuncTable();
+  const page = pageTree(profile, tree, table);
   return {
     kind: 'flamegraph',
     facts: runFacts(profile),
-    tree: pageTree(profile, tree, table),
+    tree: page,
+    lines: lineTexts(profile, page, table.funcs, table.strings, sources),
     strings: table.strings,
     funcs: table.funcs,
     threads: tree.threads.map((t) => ({ tid: t.tid, samples: t.samples, nodes: t.selfNodes, counts: t.selfCounts })),
@@ -122,8 +153,9 @@ export function renderFlamePage(assets: ReportAssets, title: string, data: unkno
   });
 }
 
-export function writeFlamegraph(profile: Profile, assets: ReportAssets): string {
+/** `sources` (file → text, as the target saw it) adds each box's line of code to its tooltip. */
+export function writeFlamegraph(profile: Profile, assets: ReportAssets, sources: ReadonlyMap<string, SourceFile> = new Map()): string {
   const facts = profile.meta.target;
   const name = facts.argv.length > 0 ? facts.argv.join(' ') : `PID ${facts.pid}`;
-  return renderFlamePage(assets, `Flamegraph: ${name}`, flamegraphPageData(profile));
+  return renderFlamePage(assets, `Flamegraph: ${name}`, flamegraphPageData(profile, buildFlameTree(profile), sources));
 }

@@ -68,10 +68,11 @@ export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed' | 'flamegraph' | 'hea
     name: 'flamegraph',
     flagHelp: 'report as an interactive flamegraph, one HTML file that works offline (default file: flamegraph_PID.html)',
     defaultFileName: (pid) => `flamegraph_${pid}.html`,
-    write: (profile, options) => writeFlamegraph(profile, assetsOf(options)),
+    write: (profile, options) => writeFlamegraph(profile, assetsOf(options), options.sources),
     writtenMessage: (path, profile) => `Flamegraph written to ${path} (${sampleCount(profile)} samples; open it in a browser, or use --browser)`,
     stdoutByDefault: false,
     needsAssets: true,
+    sourceFiles: heatmapSourceFiles,
     browserEntry: '',
   },
   heatmap: {

@@ -58,7 +58,8 @@ async function ready(page: Page): Promise<void> {
 
 t.test('flamegraph of a fixture profile: search, zoom, thread filter, inverted view, tooltip', { skip: browser === undefined }, async (t) => {
   const file = path.join(work, 'fixture-flamegraph.html');
-  writeFileSync(file, writeFlamegraph(profileFromText(PROFILE), assets));
+  const mainSource = Array.from({ length: 30 }, (_, i) => (i + 1 === 30 ? '    html = template.render(rows)' : `# line ${i + 1}`)).join('\n');
+  writeFileSync(file, writeFlamegraph(profileFromText(PROFILE), assets, new Map([['/app/main.py', { text: mainSource }]])));
   const opened = await open(t, file);
   const { page } = opened;
   await ready(page);
@@ -101,6 +102,7 @@ t.test('flamegraph of a fixture profile: search, zoom, thread filter, inverted v
   await page.locator('#flame g.frame[data-name="render"]').hover();
   const tip = await page.locator('#tooltip').textContent();
   t.match(tip, /\/app\/main.py:30/, 'the tooltip has file:line');
+  t.match(tip, /html = template.render\(rows\)/, 'and the line of code');
   t.match(tip, /25 samples, 17.86% of all/, 'total samples and share');
   t.match(tip, /self25 samples/, 'self samples');
   t.match(await page.locator('#run-facts').textContent(), /Samples140/);
@@ -254,6 +256,10 @@ t.test('real run: flamegraph of the report fixture', { skip: browser === undefin
   t.equal(zoomed.samples, sizes[biggest], 'zoomed on the biggest parse_records box: the shown total is its samples');
   t.ok(zoomed.samples > 0.2 * samples && zoomed.samples < 0.6 * samples, `parse_records (three quarters of the main thread): ${zoomed.samples} of ${samples}`);
   await page.click('#reset');
+  const checksums = page.locator('#flame g.frame[data-name="checksum"]');
+  const checksumSizes = await checksums.evaluateAll((gs) => gs.map((g) => Number((g as HTMLElement).dataset.samples)));
+  await checksums.nth(checksumSizes.indexOf(Math.max(...checksumSizes))).hover();
+  t.match(await page.locator('#tooltip').textContent(), /report_workload.py:1[12]for ch in data:|total = \(total \* 31 \+ ord\(ch\)\) & 0xFFFF/, 'the tooltip shows the line of code');
   await screenshot(page, 'flamegraph-real-run');
   clean(t, opened);
 });

@@ -49,3 +49,19 @@ t.test('the run facts: rate, failures, threads, the GIL share', async (t) => {
   t.equal(facts.gilShare, 0, 'the test profile records no GIL bit');
   t.equal(flamegraphPageData(profile).pruning.mergedNodes, 0);
 });
+
+t.test('each box gets its line of code from the sources that could be read', async (t) => {
+  const profile = profileFromText(`tid:1;/app/main.py:main:2;/app/lib.py:work:1 3
+tid:1;/app/main.py:main:3 1`);
+  const long = 'x = ' + '1 + '.repeat(60) + '1';
+  const sources = new Map([
+    ['/app/main.py', { text: 'import lib\n    lib.work()   \n' + long + '\n' }],
+    ['/app/lib.py', { error: 'permission denied' }],
+  ]);
+  const data = embeddedData(writeFlamegraph(profile, assets, sources));
+  const key = (name: string, line: number) => `${data.funcs.name.findIndex((s: number) => data.strings[s] === name)}:${line}`;
+  t.equal(data.lines[key('main', 2)], 'lib.work()', 'trimmed');
+  t.equal(data.lines[key('main', 3)].length, 160, 'long lines cut');
+  t.match(data.lines[key('main', 3)], /…$/);
+  t.notOk(key('work', 1) in data.lines, 'no text for an unreadable file');
+});
