@@ -191,6 +191,14 @@ export function heatOf(n: number, max: number): number {
   return n <= 0 || max <= 0 ? 0 : Math.log(n + 1) / Math.log(max + 1);
 }
 
+/** Where a file comes from, judged by its path: the program's own code, an installed package or Python's library. */
+export function fileOrigin(file: string): 'package' | 'stdlib' | 'program' {
+  if (/\/(site|dist)-packages\//.test(file)) return 'package';
+  if (/\/lib\/python\d+\.\d+[a-z]*\//.test(file)) return 'stdlib';
+  return 'program';
+}
+const ORIGIN_LABEL = { package: 'installed package', stdlib: 'standard library', program: 'program' } as const;
+
 const pageName = (rank: number): string => `file_${String(rank).padStart(4, '0')}.html`;
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(2)}%` : '0.00%');
@@ -287,7 +295,7 @@ export function writeHeatmap(profile: Profile, assets: ReportAssets, sources: Re
     const readable = 'error' in source ? `<span class="unreadable">source unreadable: ${escapeHtml(source.error)}</span>` : '';
     const bar = `<span class="bar" style="width:${Math.max(1, Math.round((120 * f.cumulative) / Math.max(1, maxCum)))}px"></span>`;
     return (
-      `<tr data-file="${escapeHtml(f.file)}" data-self="${f.self}" data-cumulative="${f.cumulative}"><td class="num">${rank + 1}</td><td class="path"><a href="${pageName(rank)}">${escapeHtml(f.file)}</a> ${readable}</td>` +
+      `<tr data-file="${escapeHtml(f.file)}" data-self="${f.self}" data-cumulative="${f.cumulative}"><td class="num">${rank + 1}</td><td class="path"><a href="${pageName(rank)}">${escapeHtml(f.file)}</a> ${readable}</td><td>${ORIGIN_LABEL[fileOrigin(f.file)]}</td>` +
       `<td class="num">${bar}${fmt(f.cumulative)}</td><td class="num">${pct(f.cumulative, total)}</td><td class="num">${fmt(f.self)}</td><td class="num">${pct(f.self, total)}</td></tr>`
     );
   });
@@ -316,7 +324,7 @@ export function writeHeatmap(profile: Profile, assets: ReportAssets, sources: Re
   const indexBody =
     `<p id="totals" data-samples="${total}">${fmt(total)} samples in ${fmt(stats.files.length)} source files. <b>cumulative</b>: samples with the file anywhere on the stack; <b>self</b>: samples running in the file itself.` +
     (unattributed > 0 ? ` ${fmt(unattributed)} samples (${pct(unattributed, total)}) were in code with no source file (frozen modules, <code>&lt;string&gt;</code>, truncated stacks).` : '') +
-    `</p><h2>Files by samples</h2><table class="files" id="files"><thead><tr><th class="num">#</th><th>file</th><th class="num">cumulative</th><th class="num"></th><th class="num">self</th><th class="num"></th></tr></thead><tbody>${fileRows.join('\n')}</tbody></table>` +
+    `</p><h2>Files by samples</h2><table class="files" id="files"><thead><tr><th class="num">#</th><th>file</th><th>from</th><th class="num">cumulative</th><th class="num"></th><th class="num">self</th><th class="num"></th></tr></thead><tbody>${fileRows.join('\n')}</tbody></table>` +
     `<h2>Hottest lines (self)</h2><table class="files" id="hot-lines"><tbody>${hotRows.join('\n')}</tbody></table>` +
     `<h2>Run</h2><table class="files" id="run-facts"><tbody>${factRows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</tbody></table>`;
   out.set('index.html', fillTemplate(template(assets, 'heatmap.html'), { TITLE: escapeHtml(title), HEADING: escapeHtml(title), STYLE: style, BODY: indexBody }));

@@ -1,7 +1,7 @@
 /** The heatmap writer: per-line self and cumulative samples, callers and callees, the index, unreadable files. */
 import t from 'tap';
 import { loadReportAssets } from '../../../src/commands/report-assets.js';
-import { heatColour, heatmapSourceFiles, heatmapStats, heatOf, writeHeatmap } from '../../../src/output/heatmap.js';
+import { fileOrigin, heatColour, heatmapSourceFiles, heatmapStats, heatOf, writeHeatmap } from '../../../src/output/heatmap.js';
 import { profileFromText } from '../../helpers/profile-from-text.js';
 
 const assets = loadReportAssets();
@@ -44,7 +44,7 @@ t.test('pages: the index ranks files, each page shows every line with its counts
   t.same([...files.keys()].sort(), ['file_0000.html', 'file_0001.html', 'index.html']);
   const index = files.get('index.html') as string;
   t.match(index, /data-file="\/app\/main.py" data-self="4" data-cumulative="16"/);
-  t.match(index, /<a href="file_0001.html">\/app\/work.py<\/a> <span class="unreadable">source unreadable: permission denied<\/span>/);
+  t.match(index, /<a href="file_0001.html">\/app\/work.py<\/a> <span class="unreadable">source unreadable: permission denied<\/span><\/td><td>program<\/td>/);
   t.match(index, /id="totals" data-samples="16"/);
   t.match(index, /1 samples \(6.25%\) were in code with no source file/);
   const main = files.get('file_0000.html') as string;
@@ -55,6 +55,14 @@ t.test('pages: the index ranks files, each page shows every line with its counts
   t.match(work, /Source not shown: permission denied/);
   t.match(work, /<tr id="L4" [^>]*data-self="6" data-cumulative="6">/, 'lines with samples listed without the source');
   t.match(work, /<a class="caller" href="file_0000.html#L10"[^>]*>◀ called from main.py:10 8<\/a>/, 'a link to the caller');
+});
+
+t.test('files are told apart by where they come from', async (t) => {
+  t.equal(fileOrigin('/usr/lib/python3.13/threading.py'), 'stdlib');
+  t.equal(fileOrigin('/root/.pyenv/versions/3.13.0/lib/python3.13t/json/decoder.py'), 'stdlib');
+  t.equal(fileOrigin('/usr/lib/python3/dist-packages/yaml/reader.py'), 'package');
+  t.equal(fileOrigin('/venv/lib/python3.12/site-packages/requests/api.py'), 'package');
+  t.equal(fileOrigin('/home/me/app/main.py'), 'program');
 });
 
 t.test('heat is on a log scale, from white to red', async (t) => {
