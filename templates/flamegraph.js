@@ -226,23 +226,44 @@
       .join((enter) => {
         const g = enter.append('g').attr('class', 'frame');
         g.append('rect').attr('height', ROW - 1);
-        g.append('text').attr('y', ROW - 5);
+        g.append('text').attr('x', 3).attr('y', ROW - 5);
         return g;
       })
-      .attr('transform', (d) => 'translate(' + d.x + ',' + y(d) + ')')
-      .attr('data-node', (d) => d.node)
-      .attr('data-name', (d) => frameName(tree, d.node))
-      .attr('data-samples', (d) => tree.total[d.node])
-      .classed('ancestor', (d) => d.ancestor)
-      .classed('match', (d) => searchMatches[d.node] === 1)
       .each(function (d) {
-        const g = d3.select(this);
-        const fill = colour(tree, d.node);
-        g.select('rect').attr('width', Math.max(0.5, d.w)).attr('fill', fill);
-        g.select('text').attr('fill', isDark(fill) ? '#fff' : '#1a1a1a');
-        const chars = Math.floor((d.w - 6) / 6.6);
-        const label = shortLabel(tree, d.node);
-        g.select('text').attr('x', 3).text(chars < 3 ? '' : label.length <= chars ? label : label.slice(0, chars - 1) + '…');
+        // Only what changed is written: a redraw after a filter or zoom touches few attributes.
+        const n = d.node;
+        const last = this.__drawn || (this.__drawn = {});
+        const rect = this.firstChild;
+        const text = this.lastChild;
+        const transform = 'translate(' + d.x + ',' + y(d) + ')';
+        if (last.transform !== transform) this.setAttribute('transform', (last.transform = transform));
+        const sameFrame = last.tree === tree && last.node === n;
+        if (!sameFrame) {
+          last.tree = tree;
+          last.node = n;
+          last.label = shortLabel(tree, n);
+          this.dataset.node = String(n);
+          this.dataset.name = frameName(tree, n);
+          last.chars = -1;
+        }
+        const samples = String(tree.total[n]);
+        if (this.dataset.samples !== samples) this.dataset.samples = samples;
+        if (last.ancestor !== d.ancestor) this.classList.toggle('ancestor', (last.ancestor = d.ancestor));
+        const match = searchMatches[n] === 1;
+        if (last.match !== match) this.classList.toggle('match', (last.match = match));
+        const width = Math.max(0.5, d.w);
+        if (last.width !== width) rect.setAttribute('width', (last.width = width));
+        const fill = colour(tree, n);
+        if (last.fill !== fill) {
+          rect.setAttribute('fill', (last.fill = fill));
+          text.setAttribute('fill', isDark(fill) ? '#fff' : '#1a1a1a');
+        }
+        const chars = Math.max(0, Math.floor((d.w - 6) / 6.6));
+        if (last.chars !== chars) {
+          last.chars = chars;
+          const label = last.label;
+          text.textContent = chars < 3 ? '' : label.length <= chars ? label : label.slice(0, chars - 1) + '…';
+        }
       });
     if (flame && !render.scrolled) {
       chart.scrollTop = chart.scrollHeight;
