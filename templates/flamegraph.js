@@ -29,7 +29,7 @@
       if (tid !== 'all' && String(t.tid) !== tid) continue;
       for (let i = 0; i < t.nodes.length; i++) self[t.nodes[i]] += t.counts[i];
     }
-    return finishTree({ parent: src.parent, func: src.func, line: src.line, merged: src.merged, self, extra: src.extra });
+    return finishTree({ parent: src.parent, func: src.func, line: src.line, merged: src.merged, self, extra: src.mergedTop });
   }
 
   function finishTree(tree) {
@@ -374,7 +374,11 @@
       row('self', fmt(tree.self[n]) + ' samples, ' + pct(tree.self[n], all));
       row('time', (tree.total[n] * intervalMs).toFixed(1) + ' ms total, ' + (tree.self[n] * intervalMs).toFixed(1) + ' ms self');
     }
-    if (tree.func[n] === MERGED) row('note', 'frames each under ' + fmt(data.pruning.minSamples) + ' samples, merged to keep the page fast');
+    if (tree.func[n] === MERGED) {
+      row('note', 'frames each under ' + fmt(data.pruning.minSamples) + ' samples, merged to keep the page fast');
+      const top = tree.extra && tree.extra[n];
+      if (top && top.length > 0) row('largest inside', top.map(([f, count]) => esc(strings[funcs.name[f]] + ' (' + baseName(strings[funcs.file[f]]) + ') ' + fmt(count))).join('<br>'));
+    }
     if (isDiff && state.view !== 'baseline' && n > 0) {
       const base = data.diff.baseTotal[n];
       if (base < 0) row('baseline', 'no counterpart (new)');
@@ -485,7 +489,7 @@
     if (data.facts.samples === 0) parts.push('No samples were taken: the target ended, or was stopped, before the first sample (see the run facts).');
     if (p.mergedNodes > 0) {
       parts.push(fmt(p.mergedNodes) + ' of ' + fmt(p.fullNodes) + ' call-tree nodes had fewer than ' + fmt(p.minSamples) + ' samples (' + p.minSharePct.toFixed(2) +
-        '% of the samples, or of their thread’s) and were merged into ' + fmt(p.mergedBoxes) + ' “… small frames” boxes; search does not look inside them.');
+        '% of the samples, or of their thread’s) and were merged into ' + fmt(p.mergedBoxes) + (p.mergedBoxes === 1 ? ' “… small frames” box' : ' “… small frames” boxes') + ' (their tooltips name the largest functions inside); search does not look inside them.');
     }
     parts.push('Box width is the share of samples; in the flamegraph callers are below their callees, in the inverted view the functions where samples ended are at the top and their callers below. Made with ' + data.facts.tool + ' and d3.');
     foot.textContent = parts.join(' ');

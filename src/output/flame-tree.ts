@@ -13,6 +13,9 @@ export const MERGED_FUNC = -2;
 /** A node is kept when it has this share of all samples, or of one thread's samples. */
 export const DEFAULT_MIN_SHARE = 0.0001;
 
+/** How many of the functions inside a merged box the page names. */
+const MERGED_TOP_FUNCS = 8;
+
 /** Threads beyond this many (by samples) are not looked at one by one when choosing what to keep. */
 const MAX_THREADS_CHECKED = 64;
 
@@ -26,6 +29,8 @@ export interface FlameTree {
   key: number[];
   /** For MERGED_FUNC nodes: how many nodes of the full tree went into it; 0 elsewhere. */
   mergedNodes: number[];
+  /** For MERGED_FUNC nodes: the functions with the most self samples inside, as [func, samples]. */
+  mergedTop: Map<number, [number, number][]>;
   threads: { tid: number; samples: number; selfNodes: number[]; selfCounts: number[] }[];
   totalSamples: number;
   /** Nodes of the full tree, before merging. */
@@ -174,13 +179,24 @@ export function buildFlameTree(profile: Profile, minShare = DEFAULT_MIN_SHARE, f
     mergedNodes[target]++;
   }
 
+  // What each merged box holds: the functions whose samples ended inside it, largest first.
+  const mergedSelf = new Map<number, Map<number, number>>();
   const threads = profile.threads.map((t, i) => {
     const self = new Map<number, number>();
-    for (const [node, count] of selfs[i]) self.set(newIndex[node], (self.get(newIndex[node]) ?? 0) + count);
+    for (const [node, count] of selfs[i]) {
+      const target = newIndex[node];
+      self.set(target, (self.get(target) ?? 0) + count);
+      if (keep[node]) continue;
+      let byFunc = mergedSelf.get(target);
+      if (byFunc === undefined) mergedSelf.set(target, (byFunc = new Map()));
+      byFunc.set(full.func[node], (byFunc.get(full.func[node]) ?? 0) + count);
+    }
     const selfNodes = [...self.keys()].sort((a, b) => a - b);
     return { tid: t.tid, samples: t.samples.length, selfNodes, selfCounts: selfNodes.map((n) => self.get(n) as number) };
   });
-  return { parent, func, line, key, mergedNodes, threads, totalSamples, fullNodeCount: nodeCount, minSamples, minShare };
+  const mergedTop = new Map<number, [number, number][]>();
+  for (const [node, byFunc] of mergedSelf) mergedTop.set(node, [...byFunc.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, MERGED_TOP_FUNCS));
+  return { parent, func, line, key, mergedNodes, mergedTop, threads, totalSamples, fullNodeCount: nodeCount, minSamples, minShare };
 }
 
 /** Total samples per node (self plus descendants) over the given threads (all when omitted). */

@@ -22,6 +22,8 @@ export interface FlamePageTree {
   func: number[];
   line: number[];
   merged: number[];
+  /** Merged box → [page function, self samples] pairs of the largest functions inside it. */
+  mergedTop: Record<number, [number, number][]>;
 }
 
 export interface FlamegraphPageData {
@@ -101,7 +103,9 @@ export function pruningFacts(tree: FlameTree): PruningFacts {
 }
 
 export function pageTree(profile: Profile, tree: FlameTree, table: PageFuncTable): FlamePageTree {
-  return { parent: tree.parent, func: tree.func.map((f) => table.add(profile, f)), line: tree.line, merged: tree.mergedNodes };
+  const mergedTop: Record<number, [number, number][]> = {};
+  for (const [node, top] of tree.mergedTop) mergedTop[node] = top.map(([func, samples]) => [table.add(profile, func), samples]);
+  return { parent: tree.parent, func: tree.func.map((f) => table.add(profile, f)), line: tree.line, merged: tree.mergedNodes, mergedTop };
 }
 
 /** The text of each (function, line) of a page's tree, from the sources that could be read. */

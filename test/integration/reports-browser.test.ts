@@ -137,7 +137,9 @@ t.test('a profile with a million samples and 100,000 frames stays light', { skip
   await ready(opened.page);
   t.comment(`page ready in ${Date.now() - loadStarted} ms`);
   t.same(await shown(opened.page), { samples: 1_000_000, all: 1_000_000 });
-  t.match(await opened.page.locator('#notes').textContent(), /were merged into 1 “… small frames” boxes/, 'the page says what was merged');
+  t.match(await opened.page.locator('#notes').textContent(), /100,000 of 100,003 call-tree nodes had fewer than 100 samples .* were merged into 1 “… small frames” box/, 'the page says what was merged');
+  await opened.page.locator('#flame g.frame[data-name="… 100,000 small frames"]').hover();
+  t.match(await opened.page.locator('#tooltip').textContent(), /largest insidef0 \(m0.py\) 6f1 \(m1.py\) 6/, 'its tooltip names the largest functions inside');
   await screenshot(opened.page, 'flamegraph-million');
   clean(t, opened);
 });

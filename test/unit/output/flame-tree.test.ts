@@ -34,6 +34,7 @@ t.test('nodes under the threshold are merged into one box per parent, keeping ev
   t.same(names, ['root', 'main', 'hot', 'merged']);
   t.equal(tree.mergedNodes[3], 100, 'the 50 small functions and their 50 leaves went into the box');
   t.equal(tree.fullNodeCount, 103);
+  t.same(tree.mergedTop.get(3)?.map(([f, n]) => [nameOf(profile, f), n]), [['leaf', 100]], 'the box knows what is inside: leaf, 100 samples');
   const totals = flameTotals(tree);
   t.equal(totals[0], 9100, 'no sample lost');
   t.equal(totals[3], 100);
