@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
-import { CLI, cleanEnv, tachyon } from '../helpers/cli.js';
-import { coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
+import { CLI, cleanEnv, startTarget, tachyon } from '../helpers/cli.js';
+import { CHROOT, coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
 
 const fixtures = installFixtures();
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-reports-cli-'));
-const [python] = coreInterpreters();
+const [python, , , , chrooted] = coreInterpreters();
 
 t.test('--flamegraph and --heatmap get the default names in the working directory', async (t) => {
   if (!python.present) return t.fail(missingMessage(python));
@@ -49,6 +49,25 @@ t.test('--browser opens the page with $BROWSER', async (t) => {
   t.equal(missing.exitCode, 0, 'a missing browser does not fail the run');
   t.match(missing.stderr, /tachyon: warning: could not open a browser \(\/nonexistent\/browser: ENOENT\); open file:\/\/\S+\/g.html yourself, or set BROWSER/);
   t.ok(existsSync(path.join(out, 'g.html')));
+});
+
+t.test('attach --heatmap to a chrooted target shows the source inside its root', async (t) => {
+  if (!chrooted.present) return t.fail(missingMessage(chrooted));
+  // The copy inside the chroot says so in its last line; the host's copy does not.
+  const inside = path.join(CHROOT, fixtures, 'recursive.py');
+  writeFileSync(inside, `${readFileSync(path.join(fixtures, 'recursive.py'), 'utf8')}# the copy inside the chroot\n`);
+  const target = await startTarget([...chrooted.command, `${fixtures}/recursive.py`, '--forever']);
+  t.teardown(() => {
+    target.child.kill('SIGKILL');
+  });
+  const dir = path.join(out, 'attach-heatmap');
+  const result = await tachyon(['attach', '-d', '1', '--heatmap', '-o', dir, String(target.pid)]);
+  t.equal(result.exitCode, 0, result.stderr);
+  const index = readFileSync(path.join(dir, 'index.html'), 'utf8');
+  const page = new RegExp(`<a href="(file_\\d+.html)">${fixtures}/recursive.py</a>`).exec(index)?.[1];
+  t.ok(page, 'recursive.py is listed');
+  t.match(readFileSync(path.join(dir, page ?? 'missing'), 'utf8'), /# the copy inside the chroot/, 'its page shows the chroot\'s copy');
+  t.notMatch(index, /recursive.py<\/a> <span class="unreadable">/, 'readable');
 });
 
 t.test('usage errors: --browser without an HTML format, two formats', async (t) => {
