@@ -31,7 +31,8 @@ Exit codes:
 Examples:
   tachyon run script.py arg1            profile a script, print a pstats table
   tachyon run -r 10khz --collapsed -m mypkg.cli   10 kHz, collapsed stacks to collapsed_PID.txt
-  tachyon attach -d 30 -a 1234          30 s of every thread of process 1234`;
+  tachyon attach -d 30 -a 1234          30 s of every thread of process 1234
+  tachyon run --flamegraph --browser script.py   an offline HTML flamegraph, opened when written`;
 
 function toolVersion(): string {
   try {

@@ -5,7 +5,7 @@
  */
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
-import { OUTPUT_FORMAT_NAMES, type OutputFormatName } from '../output/index.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, type OutputFormatName } from '../output/index.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
 export const RATE_HZ_MAX = 200_000;
@@ -74,4 +74,11 @@ export function chooseFormat(flags: FormatFlags): OutputFormatName {
     }
   }
   return format;
+}
+
+/** `--browser` only goes with a format a browser shows. */
+export function checkBrowser(format: OutputFormatName, browser: boolean): void {
+  if (!browser || OUTPUT_FORMATS[format].browserEntry !== undefined) return;
+  const html = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].browserEntry !== undefined).map((name) => `--${name}`);
+  throw new TachyonError(ExitCode.usage, `--browser opens an HTML report, not --${format}`, `add ${html.join(' or ')}`);
 }

@@ -3,6 +3,7 @@
  * stop it on Ctrl-C, SIGTERM, the duration or the target's exit, and write the chosen output and
  * the closing summary whatever happened (a helper that dies mid-run still leaves its samples).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Recorder } from '../model/recorder.js';
@@ -11,6 +12,7 @@ import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../ou
 import { formatRunSummary } from '../output/summary.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
 import { HelperSession, type HelperOutcome, type HelperRequest } from '../session/helper-session.js';
+import { TargetFiles } from './report-assets.js';
 
 export interface RecordOptions extends HelperRequest {
   argv: string[];
@@ -18,6 +20,8 @@ export interface RecordOptions extends HelperRequest {
   format: OutputFormatName;
   output: string | undefined;
   outputOptions: OutputOptions;
+  /** The command that opens the written report (`--browser`), if asked for. */
+  browser?: string;
 }
 
 export interface Io {
@@ -35,6 +39,8 @@ export class Recording {
   /** Set by finish() when the helper ended without its bye (crashed or was killed). */
   helperDied = false;
   private stopTimer: NodeJS.Timeout | undefined;
+  /** The target's files as it sees them, opened on attach when the format shows source. */
+  private targetFiles: TargetFiles | undefined;
 
   constructor(
     readonly options: RecordOptions,
@@ -56,6 +62,7 @@ export class Recording {
     if (this.options.verbose) {
       this.io.stderr(`tachyon: Python ${formatPythonVersion(hello.pythonVersionHex)} in ${hello.runtimePath}, layout from ${hello.layoutSource.replace(/_/g, ' ')}`);
     }
+    if (OUTPUT_FORMATS[this.options.format].sourceFiles !== undefined) this.targetFiles = new TargetFiles(this.options.pid);
   }
 
   stop(): void {
@@ -85,7 +92,13 @@ export class Recording {
     } else stopReasonIfUnknown = 'stop_requested';
     const profile = this.recorder.finish(stopReasonIfUnknown);
     for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
-    writeOutput(profile, this.options, this.io);
+    let written: string | undefined;
+    try {
+      written = writeOutput(profile, this.options, this.io, this.targetFiles ?? new TargetFiles(undefined));
+    } finally {
+      this.targetFiles?.close();
+    }
+    if (written !== undefined && this.options.browser !== undefined) await openInBrowser(this.options.browser, this.options.format, written, this.io);
     return profile;
   }
 }
@@ -93,6 +106,7 @@ export class Recording {
 function resolveOutputPath(format: OutputFormatName, output: string | undefined, pid: number): string | undefined {
   const spec = OUTPUT_FORMATS[format];
   if (output === undefined) return spec.stdoutByDefault ? undefined : spec.defaultFileName(pid);
+  if (spec.directory) return output.replace(/\.html?$/i, '') || output;
   try {
     if (statSync(output).isDirectory()) return path.join(output, spec.defaultFileName(pid));
   } catch {
@@ -101,20 +115,61 @@ function resolveOutputPath(format: OutputFormatName, output: string | undefined,
   return output;
 }
 
-export function writeOutput(profile: Profile, options: Pick<RecordOptions, 'format' | 'output' | 'outputOptions'>, io: Io): void {
+/** Writes the report; returns where it went (undefined: stdout). */
+export function writeOutput(
+  profile: Profile,
+  options: Pick<RecordOptions, 'format' | 'output' | 'outputOptions'>,
+  io: Io,
+  targetFiles: TargetFiles = new TargetFiles(undefined),
+): string | undefined {
   const spec = OUTPUT_FORMATS[options.format];
   const target = resolveOutputPath(options.format, options.output, profile.meta.target.pid);
-  const data = spec.write(profile, options.outputOptions, target !== undefined);
+  const outputOptions = spec.sourceFiles ? { ...options.outputOptions, sources: targetFiles.readAll(spec.sourceFiles(profile)) } : options.outputOptions;
+  const data = spec.write(profile, outputOptions, target !== undefined);
   if (target === undefined) {
-    io.stdout(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
-    return;
+    io.stdout(typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8'));
+    return undefined;
   }
   try {
-    mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
-    writeFileSync(target, data);
+    if (data instanceof Map) {
+      mkdirSync(target, { recursive: true });
+      for (const [name, content] of data) writeFileSync(path.join(target, name), content);
+    } else {
+      mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+      writeFileSync(target, data);
+    }
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new TachyonError(ExitCode.fileError, `cannot write ${target} (${reason})`, 'choose another path with -o, or check the directory\'s permissions');
   }
   io.stderr(spec.writtenMessage(target, profile));
+  return target;
+}
+
+/**
+ * Starts the browser on a written report (the file, or a directory's entry page) and waits only
+ * until it has started; a browser that cannot be started is a warning, not a failure.
+ */
+export function openInBrowser(command: string, format: OutputFormatName, written: string, io: Io): Promise<void> {
+  const entry = OUTPUT_FORMATS[format].browserEntry;
+  if (entry === undefined) return Promise.resolve();
+  const file = path.resolve(written, entry);
+  const url = `file://${file.split('/').map(encodeURIComponent).join('/')}`;
+  const warn = (why: string): void => io.stderr(`tachyon: warning: could not open a browser (${why}); open ${url} yourself, or set BROWSER`);
+  return new Promise((resolve) => {
+    try {
+      const child = spawn(command, [url], { detached: true, stdio: 'ignore' });
+      child.once('spawn', () => {
+        child.unref();
+        resolve();
+      });
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        warn(`${command}: ${error.code ?? error.message}`);
+        resolve();
+      });
+    } catch (error) {
+      warn(`${command}: ${(error as Error).message}`);
+      resolve();
+    }
+  });
 }

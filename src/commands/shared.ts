@@ -7,7 +7,8 @@ import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../output/index.js';
-import { chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort } from './options.js';
+import { loadReportAssets } from './report-assets.js';
+import { checkBrowser, chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort } from './options.js';
 import type { RecordOptions } from './record.js';
 
 export interface SamplingFlags {
@@ -21,6 +22,7 @@ export interface SamplingFlags {
   limit?: string;
   summary?: boolean;
   verbose?: boolean;
+  browser?: boolean;
 }
 
 export interface CommandContext {
@@ -36,8 +38,9 @@ export function addSamplingOptions(command: Command): Command {
     .option('-r, --sampling-rate <rate>', 'samples per second: 1000, 10khz, 10k (max 200khz)', '1khz')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until the target exits or Ctrl-C)')
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
-    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
+    .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
+  command.option('--browser', 'open the flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
   return command
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
     .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
@@ -50,6 +53,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   const rateHz = parseSamplingRate(flags.samplingRate);
   const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
   const format = chooseFormat(flags);
+  checkBrowser(format, flags.browser === true);
   const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
   return {
     helperPath: findHelper(context.env, context.warn),
@@ -61,7 +65,9 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     toolVersion: context.toolVersion,
     format,
     output: flags.output,
+    browser: flags.browser === true ? (context.env.browser ?? 'xdg-open') : undefined,
     outputOptions: {
+      assets: OUTPUT_FORMATS[format].needsAssets ? loadReportAssets() : undefined,
       pstats: {
         sort: flags.sort !== undefined ? parseSort(flags.sort) : 'nsamples',
         limit: flags.limit !== undefined ? parseLimit(flags.limit) : 15,
