@@ -5,6 +5,8 @@
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CaptureWriter } from '../capture/writer.js';
+import { preferredCompression } from '../capture/format.js';
 import { Recorder } from '../model/recorder.js';
 import type { Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../output/index.js';
@@ -35,15 +37,37 @@ export class Recording {
   /** Set by finish() when the helper ended without its bye (crashed or was killed). */
   helperDied = false;
   private stopTimer: NodeJS.Timeout | undefined;
+  /** With --binary: the helper's stream goes to this file as it arrives. */
+  readonly capture: CaptureWriter | undefined;
 
   constructor(
     readonly options: RecordOptions,
     private readonly io: Io,
   ) {
     this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv });
+    if (OUTPUT_FORMATS[options.format].capture === true) {
+      const file = resolveOutputPath(options.format, options.output, options.pid) as string;
+      this.capture = new CaptureWriter(
+        file,
+        {
+          tool: { name: 'tachyon', version: options.toolVersion },
+          commandLine: process.argv.slice(2),
+          argv: options.argv,
+          mode: 'wall',
+          rateHz: options.rateHz,
+          allThreads: options.allThreads,
+          ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+          target: { pid: options.pid },
+          startUnixMs: Date.now(),
+        },
+        preferredCompression(),
+      );
+    }
+    const capture = this.capture;
     this.session = new HelperSession({
       ...options,
       onMessage: (message) => this.recorder.feed(message),
+      ...(capture !== undefined ? { onChunk: (chunk: Buffer) => capture.push(chunk) } : {}),
       log: (line) => io.stderr(line),
     });
   }
@@ -51,7 +75,10 @@ export class Recording {
   /** Waits for the helper's hello, turning an early helper exit into the matching TachyonError. */
   async attached(): Promise<void> {
     const first = await Promise.race([this.session.hello.then(() => undefined), this.session.done]);
-    if (first !== undefined) throw this.failureBeforeHello(first);
+    if (first !== undefined) {
+      await this.capture?.close().catch(() => undefined);
+      throw this.failureBeforeHello(first);
+    }
   }
 
   stop(): void {
@@ -72,7 +99,10 @@ export class Recording {
   async finish(): Promise<Profile> {
     const outcome = await this.session.done;
     if (this.stopTimer !== undefined) clearTimeout(this.stopTimer);
-    if (this.recorder.hello === undefined) throw this.failureBeforeHello(outcome);
+    if (this.recorder.hello === undefined) {
+      await this.capture?.close().catch(() => undefined);
+      throw this.failureBeforeHello(outcome);
+    }
     let stopReasonIfUnknown = 'helper_died';
     if (!outcome.sawBye) {
       this.helperDied = true;
@@ -81,12 +111,21 @@ export class Recording {
     } else stopReasonIfUnknown = 'stop_requested';
     const profile = this.recorder.finish(stopReasonIfUnknown);
     for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
-    writeOutput(profile, this.options, this.io);
+    if (this.capture !== undefined) {
+      await this.capture.close();
+      this.io.stderr(OUTPUT_FORMATS[this.options.format].writtenMessage(this.capture.file, profile));
+      this.io.stderr(captureSizeLine(this.capture));
+    } else writeOutput(profile, this.options, this.io);
     return profile;
   }
 }
 
-function resolveOutputPath(format: OutputFormatName, output: string | undefined, pid: number): string | undefined {
+function captureSizeLine(capture: CaptureWriter): string {
+  const why = capture.compression === 'zstd' ? 'zstd' : `${capture.compression} (this Node ${process.version} has no zstd)`;
+  return `  ${capture.fileBytes} bytes on disk for ${capture.streamBytes} bytes of helper stream; compression: ${why}; turn it into any report with: tachyon replay ${capture.file} --pstats|--collapsed|--gecko|…`;
+}
+
+export function resolveOutputPath(format: OutputFormatName, output: string | undefined, pid: number): string | undefined {
   const spec = OUTPUT_FORMATS[format];
   if (output === undefined) return spec.stdoutByDefault ? undefined : spec.defaultFileName(pid);
   try {

@@ -5,6 +5,10 @@
  */
 import { sampleCount, type Profile } from '../model/profile.js';
 import { writeCollapsed } from './collapsed.js';
+import { writeGecko } from './gecko.js';
+import { writeJsonl } from './jsonl.js';
+import { writePprof } from './pprof.js';
+import { writeSpeedscope } from './speedscope.js';
 import { writePstatsFile, writePstatsText, type PstatsTextOptions } from './pstats.js';
 
 export interface OutputOptions {
@@ -22,9 +26,11 @@ export interface OutputFormat {
   writtenMessage(path: string, profile: Profile): string;
   /** Whether the format prints to stdout when no -o is given. */
   stdoutByDefault: boolean;
+  /** The helper's raw stream, written while sampling (`capture/writer.ts`), not a Profile writer; `replay` has no such flag. */
+  capture?: true;
 }
 
-export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed', OutputFormat> = {
+export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed' | 'gecko' | 'jsonl' | 'speedscope' | 'pprof' | 'binary', OutputFormat> = {
   pstats: {
     name: 'pstats',
     flagHelp: 'report as a pstats table on stdout, or a pstats file with -o (the default)',
@@ -41,9 +47,56 @@ export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed', OutputFormat> = {
     writtenMessage: (path, profile) => `Collapsed stack output written to ${path} (${sampleCount(profile)} samples)`,
     stdoutByDefault: false,
   },
+  gecko: {
+    name: 'gecko',
+    flagHelp: 'report in the Firefox Profiler format, one track per thread, with GIL markers (default file: gecko_PID.json)',
+    defaultFileName: (pid) => `gecko_${pid}.json`,
+    write: (profile) => writeGecko(profile),
+    writtenMessage: (path, profile) =>
+      `Gecko profile written to ${path} (${sampleCount(profile)} samples)\nOpen in Firefox Profiler: https://profiler.firefox.com/ ("Load a profile from file", then choose ${path})`,
+    stdoutByDefault: false,
+  },
+  jsonl: {
+    name: 'jsonl',
+    flagHelp: 'report as JSON lines for programs: meta, strings, frames, stacks, samples (docs/formats.md; default file: jsonl_PID.jsonl)',
+    defaultFileName: (pid) => `jsonl_${pid}.jsonl`,
+    write: (profile) => writeJsonl(profile),
+    writtenMessage: (path, profile) => `JSONL profile written to ${path} (${sampleCount(profile)} samples)`,
+    stdoutByDefault: false,
+  },
+  speedscope: {
+    name: 'speedscope',
+    flagHelp: 'report in speedscope\'s file format, one profile per thread (default file: speedscope_PID.json)',
+    defaultFileName: (pid) => `speedscope_${pid}.json`,
+    write: (profile) => writeSpeedscope(profile),
+    writtenMessage: (path, profile) => `speedscope profile written to ${path} (${sampleCount(profile)} samples; open it at https://www.speedscope.app/ or with: npx speedscope ${path})`,
+    stdoutByDefault: false,
+  },
+  pprof: {
+    name: 'pprof',
+    flagHelp: 'report as gzipped pprof protobuf, for go tool pprof, Pyroscope and Parca (default file: pprof_PID.pb.gz)',
+    defaultFileName: (pid) => `pprof_${pid}.pb.gz`,
+    write: (profile) => writePprof(profile),
+    writtenMessage: (path, profile) => `pprof profile written to ${path} (${sampleCount(profile)} samples; view it with: go tool pprof -http=: ${path})`,
+    stdoutByDefault: false,
+  },
+  binary: {
+    name: 'binary',
+    flagHelp: 'save a compact capture (the helper\'s stream and the run\'s metadata) for "tachyon replay" (default file: binary_PID.bin)',
+    defaultFileName: (pid) => `binary_${pid}.bin`,
+    write: () => {
+      throw new Error('a --binary capture is written while sampling, by capture/writer.ts');
+    },
+    writtenMessage: (path, profile) => `Binary capture written to ${path} (${sampleCount(profile)} samples)`,
+    stdoutByDefault: false,
+    capture: true,
+  },
 };
 
 export type OutputFormatName = keyof typeof OUTPUT_FORMATS;
 
 /** Every format, in the order their flags are listed in --help. */
 export const OUTPUT_FORMAT_NAMES = Object.keys(OUTPUT_FORMATS) as OutputFormatName[];
+
+/** The formats `replay` can write: every one that is a writer of a Profile. */
+export const REPLAY_FORMAT_NAMES = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].capture !== true);

@@ -1,0 +1,64 @@
+/**
+ * `tachyon replay FILE --<format>`: turns a capture (`--binary`, or a helper stream written
+ * without the orchestrator) into any report, exactly as the live run would have written it: the
+ * stream goes through the same Recorder, so the Profile and every writer's bytes are the same.
+ * A capture cut short replays up to its last whole record, with a warning saying what was lost.
+ */
+import { Option, type Command } from 'commander';
+import { loadCapture } from '../capture/load.js';
+import { describeLoss } from '../capture/replay.js';
+import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES } from '../output/index.js';
+import { PSTATS_SORT_KEYS } from '../output/pstats.js';
+import { formatRunSummary } from '../output/summary.js';
+import { chooseFormat, parseLimit, parseSort, type FormatFlags } from './options.js';
+import { writeOutput, type Io } from './record.js';
+import type { CommandContext } from './shared.js';
+
+export interface ReplayFlags extends FormatFlags {
+  output?: string;
+}
+
+function describeCapture(loaded: ReturnType<typeof loadCapture>): string {
+  const { capture } = loaded;
+  const size = `${loaded.fileSizeBytes} bytes`;
+  if (capture.meta === undefined) {
+    return `a helper stream written without tachyon${capture.kind === 'gzipped-helper-stream' ? ', gzip-compressed' : ''} (${size}): no command line recorded`;
+  }
+  const m = capture.meta;
+  const started = new Date(m.startUnixMs).toISOString();
+  return `tachyon ${m.tool.version} capture (${size}, ${capture.compression}) of \`tachyon ${m.commandLine.join(' ')}\`: PID ${m.target.pid}, mode ${m.mode}, ${m.rateHz} Hz${m.allThreads ? ', all threads' : ''}, started ${started}`;
+}
+
+export function replay(file: string, flags: ReplayFlags, context: CommandContext, io: Io): number {
+  const format = chooseFormat(flags);
+  const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
+  const outputOptions = {
+    pstats: {
+      sort: flags.sort !== undefined ? parseSort(flags.sort) : ('nsamples' as const),
+      limit: flags.limit !== undefined ? parseLimit(flags.limit) : 15,
+      summary: flags.summary !== false,
+      color: color && flags.output === undefined,
+    },
+  };
+  const loaded = loadCapture(file, context.toolVersion);
+  io.stderr(`Replaying ${file}: ${describeCapture(loaded)}`);
+  const loss = describeLoss(loaded, loaded.capture.meta?.durationMs);
+  if (loss !== undefined) io.stderr(`tachyon: ${loss}`);
+  for (const line of formatRunSummary(loaded.profile.meta, false)) io.stderr(line);
+  writeOutput(loaded.profile, { format, output: flags.output, outputOptions }, io);
+  return 0;
+}
+
+export function registerReplayCommand(program: Command, context: CommandContext, io: Io, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('replay')
+    .description('turn a capture (written by --binary, or by tachyon-helper alone) into any report, as the live run would have')
+    .argument('<file>', 'the capture file')
+    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
+  for (const name of REPLAY_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
+  command
+    .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
+    .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
+    .option('--no-summary', 'pstats: leave out the summary of interesting functions');
+  command.action((file: string, flags: ReplayFlags) => setExitCode(replay(file, flags, context, io)));
+}
