@@ -3,7 +3,7 @@
  * helper's stdout through the compressor into the file, flushed about once a second, so a run
  * that never finishes (the machine died) still leaves a file that replays up to its last flush.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { createCompressor, encodeCaptureHeader, type CaptureMeta, type Compression } from './format.js';
@@ -76,6 +76,16 @@ export class CaptureWriter {
     if (this.writeError !== undefined) {
       const reason = (this.writeError as NodeJS.ErrnoException).code ?? this.writeError.message;
       throw new TachyonError(ExitCode.fileError, `cannot write ${this.file} (${reason})`, 'check the free space and permissions of its directory');
+    }
+  }
+
+  /** For a run that never attached: closes and removes the file, which holds no sample. */
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    try {
+      unlinkSync(this.file);
+    } catch {
+      // Already gone.
     }
   }
 }

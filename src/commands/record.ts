@@ -20,6 +20,8 @@ export interface RecordOptions extends HelperRequest {
   format: OutputFormatName;
   output: string | undefined;
   outputOptions: OutputOptions;
+  /** --capture: also save the capture here, next to the report (with --binary the capture is the report). */
+  capturePath?: string;
 }
 
 export interface Io {
@@ -45,8 +47,9 @@ export class Recording {
     private readonly io: Io,
   ) {
     this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv });
-    if (OUTPUT_FORMATS[options.format].capture === true) {
-      const file = resolveOutputPath(options.format, options.output, options.pid) as string;
+    const isCapture = OUTPUT_FORMATS[options.format].capture === true;
+    if (isCapture || options.capturePath !== undefined) {
+      const file = isCapture ? (resolveOutputPath(options.format, options.output, options.pid) as string) : (options.capturePath as string);
       this.capture = new CaptureWriter(
         file,
         {
@@ -76,7 +79,7 @@ export class Recording {
   async attached(): Promise<void> {
     const first = await Promise.race([this.session.hello.then(() => undefined), this.session.done]);
     if (first !== undefined) {
-      await this.capture?.close().catch(() => undefined);
+      await this.capture?.discard();
       throw this.failureBeforeHello(first);
     }
   }
@@ -100,7 +103,7 @@ export class Recording {
     const outcome = await this.session.done;
     if (this.stopTimer !== undefined) clearTimeout(this.stopTimer);
     if (this.recorder.hello === undefined) {
-      await this.capture?.close().catch(() => undefined);
+      await this.capture?.discard();
       throw this.failureBeforeHello(outcome);
     }
     let stopReasonIfUnknown = 'helper_died';
@@ -113,9 +116,10 @@ export class Recording {
     for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
     if (this.capture !== undefined) {
       await this.capture.close();
-      this.io.stderr(OUTPUT_FORMATS[this.options.format].writtenMessage(this.capture.file, profile));
+      this.io.stderr(OUTPUT_FORMATS.binary.writtenMessage(this.capture.file, profile));
       this.io.stderr(captureSizeLine(this.capture));
-    } else writeOutput(profile, this.options, this.io);
+    }
+    if (OUTPUT_FORMATS[this.options.format].capture !== true) writeOutput(profile, this.options, this.io);
     return profile;
   }
 }

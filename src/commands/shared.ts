@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
+import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../output/index.js';
 import { chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort } from './options.js';
@@ -15,6 +16,7 @@ export interface SamplingFlags {
   duration?: string;
   allThreads?: boolean;
   output?: string;
+  capture?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
   [format: string]: unknown;
   sort?: string;
@@ -38,6 +40,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
+  command.option('--capture <path>', 'also save a capture of this run (as --binary writes) for "tachyon replay", next to the report');
   return command
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
     .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
@@ -50,6 +53,9 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   const rateHz = parseSamplingRate(flags.samplingRate);
   const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
   const format = chooseFormat(flags);
+  if (format === 'binary' && flags.capture !== undefined) {
+    throw new TachyonError(ExitCode.usage, '--capture and --binary cannot be combined', '--binary writes the capture itself (name it with -o); --capture adds one to another format');
+  }
   const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
   return {
     helperPath: findHelper(context.env, context.warn),
@@ -61,6 +67,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     toolVersion: context.toolVersion,
     format,
     output: flags.output,
+    ...(flags.capture !== undefined ? { capturePath: flags.capture } : {}),
     outputOptions: {
       pstats: {
         sort: flags.sort !== undefined ? parseSort(flags.sort) : 'nsamples',
