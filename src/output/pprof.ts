@@ -137,7 +137,7 @@ export function writePprofProto(profile: Profile): Uint8Array {
       .uint(F.function.id, func + 1)
       .uint(F.function.name, name)
       .uint(F.function.systemName, name)
-      .uint(F.function.filename, str(profile.strings[profile.funcs.file[func]]))
+      .uint(F.function.filename, profile.funcs.kind[func] === 'pseudo' ? 0 : str(profile.strings[profile.funcs.file[func]]))
       .uint(F.function.startLine, Math.max(0, profile.funcs.firstLine[func]));
     out.message(F.profile.function, fn);
   }
