@@ -37,10 +37,10 @@ t.test('chunks in, the same stream out, under gzip and none', async (t) => {
   }
 });
 
-t.test('a capture still being written replays up to its last flush', async (t) => {
+for (const compression of ['gzip', 'brotli'] as const) t.test(`${compression}: a capture still being written replays up to its last flush`, async (t) => {
   const stream = helperStream(300);
-  const file = path.join(dir, 'open.bin');
-  const writer = new CaptureWriter(file, META, 'gzip');
+  const file = path.join(dir, `open-${compression}.bin`);
+  const writer = new CaptureWriter(file, META, compression);
   writer.push(stream.subarray(0, Math.floor(stream.length / 2)));
   await new Promise((resolve) => setTimeout(resolve, 1300));
   const result = replayCapture(openCapture(readFileSync(file)), 'x');
