@@ -60,5 +60,12 @@ export function registerReplayCommand(program: Command, context: CommandContext,
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
     .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
     .option('--no-summary', 'pstats: leave out the summary of interesting functions');
+  command.addHelpText(
+    'after',
+    `
+Default file names use the PID of the captured target (gecko_PID.json…). A capture cut short
+replays up to its last whole record, with a warning saying where it ends. Files of another kind,
+damaged captures and missing files: exit code 7. Formats: docs/formats.md.`,
+  );
   command.action((file: string, flags: ReplayFlags) => setExitCode(replay(file, flags, context, io)));
 }
