@@ -129,3 +129,14 @@ t.test('bad input: one error line, a hint, a distinct exit code; never a crash',
   await check(['replay', json, '--gecko', '--sort', 'name'], ExitCode.usage, /--sort only apply to --pstats/);
   await check(['run', '--binary', '--capture', path.join(dir, 'x.bin'), `${fixtures}/recursive.py`], ExitCode.usage, /--capture and --binary cannot be combined/);
 });
+
+t.test('--help: replay is listed, and lists its options; run lists the new formats', async (t) => {
+  const top = await tachyon(['--help']);
+  t.match(top.stdout, /replay \[options\] <file>/);
+  const replay = await tachyon(['replay', '--help']);
+  t.equal(replay.exitCode, 0);
+  for (const option of [...REPLAY_FORMAT_NAMES.map((n) => `--${n}`), '--output', '--sort', '--limit', '--no-summary']) t.match(replay.stdout, option, `replay --help lists ${option}`);
+  t.notMatch(replay.stdout, /^\s+(-r, )?--(binary|sampling-rate|capture)\b/m, 'no capture or sampling options');
+  const run = await tachyon(['run', '--help']);
+  for (const option of ['--binary', '--capture', '--gecko', '--jsonl', '--speedscope', '--pprof']) t.match(run.stdout, option, `run --help lists ${option}`);
+});
