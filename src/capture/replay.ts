@@ -55,9 +55,13 @@ export function replayCapture(capture: OpenedCapture, fallbackToolVersion: strin
 /** The warning for a capture that was cut short, or undefined when it is whole. */
 export function describeLoss(result: ReplayResult, requestedDurationMs: number | undefined): string | undefined {
   if (result.sawBye && result.lostBytes === 0 && !result.compressedTruncated) return undefined;
-  const endsAtS = (result.profile.meta.durationUs / 1e6).toFixed(2);
-  const parts = [`the capture ends ${endsAtS} s into the run without the helper's closing record`];
-  if (requestedDurationMs !== undefined) parts[0] += ` (-d asked for ${(requestedDurationMs / 1000).toFixed(2)} s)`;
+  const endsAtS = result.profile.meta.durationUs / 1e6;
+  const parts = [`the capture ends ${endsAtS.toFixed(2)} s into the run without the helper's closing record`];
+  if (requestedDurationMs !== undefined) {
+    const missingS = Math.max(0, requestedDurationMs / 1000 - endsAtS);
+    const rateHz = 1e6 / result.profile.meta.sampleIntervalUs;
+    parts[0] += ` (-d asked for ${(requestedDurationMs / 1000).toFixed(2)} s: about ${Math.round(missingS * rateHz)} ticks at ${rateHz} Hz are missing)`;
+  }
   if (result.lostBytes > 0) parts.push(`the last ${result.lostBytes} bytes (an unfinished record) were dropped`);
   if (result.compressedTruncated) parts.push('its compressed data is cut short (up to 1 s of samples since the last flush is lost)');
   parts.push(`replaying the ${result.messages} whole records before the cut`);

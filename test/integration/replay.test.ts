@@ -60,6 +60,23 @@ t.test('--binary writes binary_PID.bin, which replays', async (t) => {
   checkRecursiveProfile(t, parseCollapsed(readFileSync(out, 'utf8')), { viaRun: true });
 });
 
+t.test('tachyon killed mid-run (the machine died): its --binary capture replays up to the last flush', async (t) => {
+  if (!pyenv313?.present) return t.fail(missingMessage(pyenv313 ?? coreInterpreters()[0]));
+  const target = await startTarget([...pyenv313.command, `${fixtures}/recursive.py`, '--forever']);
+  t.teardown(() => void target.child.kill('SIGKILL'));
+  const capture = path.join(dir, 'killed.bin');
+  const run = execa(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'attach', '-d', '30', '--binary', '-o', capture, String(target.pid)], { reject: false, env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
+  await new Promise((resolve) => setTimeout(resolve, 3500));
+  run.kill('SIGKILL');
+  await run;
+  const out = path.join(dir, 'killed.txt');
+  const replay = await tachyon(['replay', capture, '--collapsed', '-o', out]);
+  t.equal(replay.exitCode, 0, replay.stderr);
+  t.match(replay.stderr, /tachyon: warning: the capture ends [\d.]+ s into the run without the helper's closing record \(-d asked for 30\.00 s: about \d+ ticks at 1000 Hz are missing\)/);
+  const total = parseCollapsed(readFileSync(out, 'utf8')).reduce((n, l) => n + l.count, 0);
+  t.ok(total > 300, `${total} samples recovered`);
+});
+
 t.test('a helper stream written without tachyon replays; cut short, it replays what it holds and says so', async (t) => {
   const interpreter = pyenv313?.present ? pyenv313 : coreInterpreters().find((i) => i.present);
   if (!interpreter) return t.fail('MISSING INTERPRETER: no CPython 3.13+');

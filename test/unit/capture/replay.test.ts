@@ -59,7 +59,10 @@ t.test('cut mid-record: what came before replays, and the loss is told', async (
   t.notOk(cut.sawBye);
   t.ok(sampleCount(cut.profile) > 0 && sampleCount(cut.profile) < sampleCount(whole.profile), `${sampleCount(cut.profile)} of ${sampleCount(whole.profile)} samples`);
   t.equal(cut.profile.meta.stopReason, 'capture_truncated');
-  t.match(describeLoss(cut, 2000), /ends 0\.\d\d s into the run without the helper's closing record \(-d asked for 2\.00 s\); the last \d+ bytes \(an unfinished record\) were dropped/);
+  const loss = describeLoss(cut, 2000) ?? '';
+  t.match(loss, /ends 0\.\d\d s into the run without the helper's closing record \(-d asked for 2\.00 s: about \d+ ticks at 1000 Hz are missing\); the last \d+ bytes \(an unfinished record\) were dropped/);
+  const endsAtS = cut.profile.meta.durationUs / 1e6;
+  t.equal(Number(/about (\d+) ticks/.exec(loss)?.[1]), Math.round((2 - endsAtS) * 1000), 'the missing ticks: the rest of -d at the rate');
 
   const gz = zlib.gzipSync(stream);
   const gzCut = replayCapture(openCapture(Buffer.concat([encodeCaptureHeader(META, 'gzip'), gz.subarray(0, gz.length - 30)])), 'x');
