@@ -129,7 +129,7 @@ function captureSizeLine(capture: CaptureWriter): string {
   return `  ${capture.fileBytes} bytes on disk for ${capture.streamBytes} bytes of helper stream; compression: ${why}; turn it into any report with: tachyon replay ${capture.file} --pstats|--collapsed|--gecko|…`;
 }
 
-export function resolveOutputPath(format: OutputFormatName, output: string | undefined, pid: number): string | undefined {
+function resolveOutputPath(format: OutputFormatName, output: string | undefined, pid: number): string | undefined {
   const spec = OUTPUT_FORMATS[format];
   if (output === undefined) return spec.stdoutByDefault ? undefined : spec.defaultFileName(pid);
   try {
