@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CaptureWriter } from '../capture/writer.js';
+import { preferredCompression } from '../capture/format.js';
 import { Recorder } from '../model/recorder.js';
 import { formatPythonVersion, type Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../output/index.js';
@@ -22,6 +24,8 @@ export interface RecordOptions extends HelperRequest {
   outputOptions: OutputOptions;
   /** The command that opens the written report (`--browser`), if asked for. */
   browser?: string;
+  /** --capture: also save the capture here, next to the report (with --binary the capture is the report). */
+  capturePath?: string;
 }
 
 export interface Io {
@@ -41,15 +45,38 @@ export class Recording {
   private stopTimer: NodeJS.Timeout | undefined;
   /** The target's files as it sees them, opened on attach when the format shows source. */
   private targetFiles: TargetFiles | undefined;
+  /** With --binary: the helper's stream goes to this file as it arrives. */
+  readonly capture: CaptureWriter | undefined;
 
   constructor(
     readonly options: RecordOptions,
     private readonly io: Io,
   ) {
     this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv });
+    const isCapture = OUTPUT_FORMATS[options.format].capture === true;
+    if (isCapture || options.capturePath !== undefined) {
+      const file = isCapture ? (resolveOutputPath(options.format, options.output, options.pid) as string) : (options.capturePath as string);
+      this.capture = new CaptureWriter(
+        file,
+        {
+          tool: { name: 'tachyon', version: options.toolVersion },
+          commandLine: process.argv.slice(2),
+          argv: options.argv,
+          mode: 'wall',
+          rateHz: options.rateHz,
+          allThreads: options.allThreads,
+          ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
+          target: { pid: options.pid },
+          startUnixMs: Date.now(),
+        },
+        preferredCompression(),
+      );
+    }
+    const capture = this.capture;
     this.session = new HelperSession({
       ...options,
       onMessage: (message) => this.recorder.feed(message),
+      ...(capture !== undefined ? { onChunk: (chunk: Buffer) => capture.push(chunk) } : {}),
       log: (line) => io.stderr(line),
     });
   }
@@ -57,7 +84,10 @@ export class Recording {
   /** Waits for the helper's hello, turning an early helper exit into the matching TachyonError. */
   async attached(): Promise<void> {
     const first = await Promise.race([this.session.hello.then(() => undefined), this.session.done]);
-    if (first !== undefined) throw this.failureBeforeHello(first);
+    if (first !== undefined) {
+      await this.capture?.discard();
+      throw this.failureBeforeHello(first);
+    }
     const hello = await this.session.hello;
     if (this.options.verbose) {
       this.io.stderr(`tachyon: Python ${formatPythonVersion(hello.pythonVersionHex)} in ${hello.runtimePath}, layout from ${hello.layoutSource.replace(/_/g, ' ')}`);
@@ -83,7 +113,10 @@ export class Recording {
   async finish(): Promise<Profile> {
     const outcome = await this.session.done;
     if (this.stopTimer !== undefined) clearTimeout(this.stopTimer);
-    if (this.recorder.hello === undefined) throw this.failureBeforeHello(outcome);
+    if (this.recorder.hello === undefined) {
+      await this.capture?.discard();
+      throw this.failureBeforeHello(outcome);
+    }
     let stopReasonIfUnknown = 'helper_died';
     if (!outcome.sawBye) {
       this.helperDied = true;
@@ -92,15 +125,27 @@ export class Recording {
     } else stopReasonIfUnknown = 'stop_requested';
     const profile = this.recorder.finish(stopReasonIfUnknown);
     for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
-    let written: string | undefined;
-    try {
-      written = writeOutput(profile, this.options, this.io, this.targetFiles ?? new TargetFiles(undefined));
-    } finally {
-      this.targetFiles?.close();
+    if (this.capture !== undefined) {
+      await this.capture.close();
+      this.io.stderr(OUTPUT_FORMATS.binary.writtenMessage(this.capture.file, profile));
+      this.io.stderr(captureSizeLine(this.capture));
     }
-    if (written !== undefined && this.options.browser !== undefined) await openInBrowser(this.options.browser, this.options.format, written, this.io);
+    if (OUTPUT_FORMATS[this.options.format].capture !== true) {
+      let written: string | undefined;
+      try {
+        written = writeOutput(profile, this.options, this.io, this.targetFiles ?? new TargetFiles(undefined));
+      } finally {
+        this.targetFiles?.close();
+      }
+      if (written !== undefined && this.options.browser !== undefined) await openInBrowser(this.options.browser, this.options.format, written, this.io);
+    }
     return profile;
   }
+}
+
+function captureSizeLine(capture: CaptureWriter): string {
+  const why = capture.compression === 'zstd' ? 'zstd' : `${capture.compression} (this Node ${process.version} has no zstd)`;
+  return `  ${capture.fileBytes} bytes on disk for ${capture.streamBytes} bytes of helper stream; compression: ${why}; turn it into any report with: tachyon replay ${capture.file} --pstats|--collapsed|--gecko|…`;
 }
 
 function resolveOutputPath(format: OutputFormatName, output: string | undefined, pid: number): string | undefined {

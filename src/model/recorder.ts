@@ -27,6 +27,8 @@ export class Recorder {
   samplesBeforeStart = 0;
   lastTimeNs = 0;
   stopReason: string | undefined;
+  /** Per thread: the previous sample's helper frame list and the stack it became. */
+  private readonly lastStack = new Map<number, { raw: number[]; stack: number }>();
 
   constructor(private readonly options: RecorderOptions) {}
 
@@ -52,7 +54,7 @@ export class Recorder {
         break;
       case MessageKind.sample: {
         this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
-        const stack = this.stackFor(message.frames, symbolizer);
+        const stack = this.stackFor(message.threadId, message.frames, symbolizer);
         if (stack === -1) {
           this.samplesBeforeStart++;
           break;
@@ -78,10 +80,19 @@ export class Recorder {
     }
   }
 
-  /** The profile stack for a helper frame list; -1 when nothing is left once launcher frames are cut. */
-  private stackFor(raw: number[], symbolizer: Symbolizer): number {
+  /**
+   * The profile stack for a helper frame list; -1 when nothing is left once launcher frames are
+   * cut. A thread's stack often repeats from one sample to the next (a loop, a wait): a frame list
+   * equal to that thread's previous one maps to the same stack, since a (code id, instruction)
+   * pair always resolves to the same frame, so the symbolizing and interning are skipped.
+   */
+  private stackFor(threadId: number, raw: number[], symbolizer: Symbolizer): number {
+    const last = this.lastStack.get(threadId);
+    if (last !== undefined && sameNumbers(last.raw, raw)) return last.stack;
     const frames = symbolizer.frames(raw);
-    return frames.length === 0 ? -1 : this.builder.stack(frames);
+    const stack = frames.length === 0 ? -1 : this.builder.stack(frames);
+    this.lastStack.set(threadId, { raw, stack });
+    return stack;
   }
 
   /** The profile so far; callable at any time, e.g. after the helper died mid-run. */
@@ -102,4 +113,10 @@ export class Recorder {
       stopReason: this.stopReason ?? stopReasonIfUnknown,
     });
   }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

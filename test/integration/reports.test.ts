@@ -73,10 +73,45 @@ t.test('attach --heatmap to a chrooted target shows the source inside its root',
 t.test('usage errors: --browser without an HTML format, two formats', async (t) => {
   let result = await tachyon(['run', '--collapsed', '--browser', 'x.py']);
   t.equal(result.exitCode, 2);
-  t.match(result.stderr, /^tachyon: error: --browser opens an HTML report, not --collapsed\nhint: add --flamegraph or --heatmap$/);
+  t.match(result.stderr, /^tachyon: error: --browser opens an HTML report, not --collapsed\nhint: add --flamegraph, --diff-flamegraph BASELINE or --heatmap$/);
   result = await tachyon(['run', '--flamegraph', '--heatmap', 'x.py']);
   t.equal(result.exitCode, 2);
   t.match(result.stderr, /--flamegraph and --heatmap cannot be combined/);
   result = await tachyon(['run', '--help']);
   for (const flag of ['--flamegraph', '--heatmap', '--browser']) t.match(result.stdout, new RegExp(`${flag} +\\S`), `--help explains ${flag}`);
+});
+
+t.test('--diff-flamegraph BASELINE draws a run against a --binary capture, live and in replay', async (t) => {
+  if (!python.present) return t.fail(missingMessage(python));
+  const baseline = path.join(out, 'baseline.bin');
+  let result = await tachyon(['run', '--binary', '-o', baseline, '--python', python.python, `${fixtures}/report_workload.py`, '0.4']);
+  t.equal(result.exitCode, 0, result.stderr);
+  const cwd = mkdtempSync(path.join(out, 'diff-'));
+  const live = await execa(process.execPath, [CLI, 'run', '--diff-flamegraph', baseline, '--python', python.python, `${fixtures}/report_workload.py`, '0.4'], {
+    cwd,
+    reject: false,
+    env: cleanEnv(),
+    extendEnv: false,
+  });
+  t.equal(live.exitCode, 0, String(live.stderr));
+  const written = /Differential flamegraph written to (diff_flamegraph_\d+\.html) \(\d+ samples/.exec(String(live.stderr));
+  t.ok(written, 'the summary names the default file diff_flamegraph_PID.html');
+  const page = readFileSync(path.join(cwd, written?.[1] ?? 'missing'), 'utf8');
+  t.match(page, /Differential flamegraph/, 'a differential page');
+  t.match(page, /parse_records/, 'with the program\'s functions');
+
+  const capture = path.join(out, 'current.bin');
+  result = await tachyon(['run', '--binary', '-o', capture, '--python', python.python, `${fixtures}/report_workload.py`, '0.4']);
+  t.equal(result.exitCode, 0, result.stderr);
+  const replayed = path.join(out, 'replayed-diff.html');
+  result = await tachyon(['replay', capture, '--diff-flamegraph', baseline, '-o', replayed]);
+  t.equal(result.exitCode, 0, result.stderr);
+  t.match(readFileSync(replayed, 'utf8'), /Differential flamegraph/, 'replay writes the same kind of page');
+
+  const notCapture = path.join(out, 'not-a-capture.bin');
+  writeFileSync(notCapture, 'hello\n');
+  result = await tachyon(['run', '--diff-flamegraph', notCapture, '--python', python.python, `${fixtures}/report_workload.py`, '0.2']);
+  t.equal(result.exitCode, 7, 'a baseline that is not a capture is a file error');
+  t.match(result.stderr, /^tachyon: error: .*not-a-capture\.bin/m, 'naming the file');
+  t.match(result.stderr, /^hint: /m);
 });
