@@ -173,7 +173,7 @@ export const TOOLS = {
  * chroot's dynamic loader and libc, still on the host's file system (so it sees host paths).
  */
 let austinPrefix = null;
-function austinArgv(args) {
+export function austinArgv(args) {
   if (austinPrefix === null) {
     const binary = path.join(PEERS, 'bin', 'austin');
     try {
