@@ -5,14 +5,14 @@
  * profile at all, sweeps the sampling rate on a recursion-heavy workload, runs the other
  * workloads at 1 kHz, times every report format on 1,000,000 samples, and writes
  * docs/benchmarks.md (between the core-bench markers), docs/benchmarks.svg and
- * docs/benchmarks.json. Runs alternate between the tools so that machine noise hits all alike.
+ * docs/benchmarks.json (with --quick: the same files in /tmp/tachyon-bench/quick). Runs alternate between the tools so that machine noise hits all alike.
  * Then runs bench/formats.mjs and bench/modes.mjs when they exist.
  * Usage: node bench/index.mjs [--quick]   (needs: bash scripts/setup.sh --test)
  * --quick: one repeat of short runs, for CI; exits non-zero when a tool is missing or a figure
  * is not a number. It never checks a time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
 import { accuracy, summarize } from './lib/figures.mjs';
@@ -23,8 +23,8 @@ import { CHROOT, RATES, ROOT, TOOLS, interpreters, outFile, prepareWorkloads } f
 const quick = process.argv.includes('--quick');
 const REPEATS = quick ? 1 : 3;
 const MATRIX_S = quick ? 0.5 : 1;
-const SWEEP_S = quick ? 0.5 : 2.5;
-const WORKLOAD_S = quick ? 1 : 2;
+const SWEEP_S = quick ? 0.5 : 2;
+const WORKLOAD_S = quick ? 1 : 1.5;
 const FORMAT_SAMPLES = quick ? 100_000 : 1_000_000;
 const RATE_HZ = { '1 kHz': 1000, '10 kHz': 10000, '100 kHz': 100000, max: NaN };
 const WORKLOADS = [
@@ -229,17 +229,19 @@ const results = {
   benchSeconds: (Date.now() - startedMs) / 1000,
 };
 
-const docs = path.join(ROOT, 'docs');
+// Quick figures are a smoke test: they go to /tmp, so they never overwrite the real ones in docs/.
+const docs = quick ? path.join('/tmp/tachyon-bench', 'quick') : path.join(ROOT, 'docs');
+mkdirSync(docs, { recursive: true });
 writeFileSync(path.join(docs, 'benchmarks.json'), `${JSON.stringify(results, null, 1)}\n`);
 writeFileSync(path.join(docs, 'benchmarks.svg'), renderChart(results));
 const doc = path.join(docs, 'benchmarks.md');
-const previous = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n';
+const previous = existsSync(doc) ? readFileSync(doc, 'utf8') : readFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8');
 const section = renderSection(results);
 const updated = /<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/.test(previous)
   ? previous.replace(/<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/, () => section)
   : `${previous.trimEnd()}\n\n${section}\n`;
 writeFileSync(doc, updated);
-log(`wrote ${doc}, docs/benchmarks.svg and docs/benchmarks.json`);
+log(`wrote ${doc}, benchmarks.svg and benchmarks.json beside it`);
 
 // The other engineers' sections, when their scripts are there.
 for (const script of ['formats.mjs', 'modes.mjs']) {

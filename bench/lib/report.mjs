@@ -138,12 +138,13 @@ raw results in [benchmarks.json](benchmarks.json).${results.quick ? ' **Quick mo
   compared with Tachyon on the newest Python they could both profile (table 1).
 - **Method:** each workload runs under a tool from its first line to its exit (\`run\`/\`record\` mode), ${results.repeats} run(s) per
   cell, the tools and a bare run of the workload alternating in a rotating order. Each cell is the median, with
-  min–max over the runs. *Achieved rate*: the tool's own figure (py-spy: its sample count over the workload's
-  wall time); *missed*: how far it fell short of the rate asked for; *failed*: samples the tool itself reports
+  min–max over the runs. *Achieved rate*: samples per second of each thread, counted from the
+  tool's own output: the samples inside the workload's scope function over the time the workload's threads spent in
+  it (the same count for every tool, whatever each calls a sample); *missed*: how far it fell short of the rate asked for; *failed*: samples the tool itself reports
   as errors (Tachyon: "Failed samples", stdlib: "Error rate", py-spy: "Errors", Austin: "Error rate").
   *Profiler CPU*: the CPU time of every process in the run other than the target (Tachyon: node and the helper),
-  from the scheduler's nanosecond counters (/proc/PID/task/TID/schedstat), over the steady state (from ${results.seconds.sweep >= 2 ? '1 s' : 'half-way'} in to
-  the end: start-up left out), as a share of one core. *Peak RSS*: the sum of those processes' VmHWM.
+  from the scheduler's nanosecond counters (/proc/PID/task/TID/schedstat), over the steady state (from ${results.seconds.sweep >= 2 ? '1 s' : 'half-way'} after the
+  start to the end: start-up such as loading Node.js left out), as a share of one core. *Peak RSS*: the sum of those processes' VmHWM.
   *Slowdown*: the workload's own wall time under the tool over its median bare wall time (same Python).
   *Largest share error*: each workload measures, with the wall clock, the share of its time spent in two or
   three functions (its ground truth, printed at the end); a profile's share of a function is the share of its
