@@ -7,9 +7,9 @@
  * docs/benchmarks.md (between the core-bench markers), docs/benchmarks.svg and
  * docs/benchmarks.json (with --quick: the same files in /tmp/tachyon-bench/quick). Runs alternate between the tools so that machine noise hits all alike.
  * Then runs bench/formats.mjs and bench/modes.mjs when they exist.
- * Usage: node bench/index.mjs [--quick]   (needs: bash scripts/setup.sh --test)
+ * Usage: node bench/index.mjs [--quick | --render]   (needs: bash scripts/setup.sh --test)
  * --quick: one repeat of short runs, for CI; exits non-zero when a tool is missing or a figure
- * is not a number. It never checks a time.
+ * is not a number. It never checks a time. --render: redraw docs/ from docs/benchmarks.json only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,28 @@ const WORKLOADS = [
   { name: 'churn', what: 'code-object churn: a new function compiled, run and freed every round' },
 ];
 const startedMs = Date.now();
+
+/**
+ * Writes benchmarks.json, benchmarks.svg and the core-bench section of benchmarks.md into `dir`
+ * (a benchmarks.md there, or else docs/'s, keeps everything outside the markers).
+ */
+function publish(results, dir) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'benchmarks.json'), `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(path.join(dir, 'benchmarks.svg'), renderChart(results));
+  const doc = path.join(dir, 'benchmarks.md');
+  const previous = readFileSync(existsSync(doc) ? doc : path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8');
+  const markers = /<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/;
+  const section = renderSection(results);
+  writeFileSync(doc, markers.test(previous) ? previous.replace(markers, () => section) : `${previous.trimEnd()}\n\n${section}\n`);
+}
+
+// --render: only redraw docs/ from docs/benchmarks.json (after a change to the report's wording).
+if (process.argv.includes('--render')) {
+  const docs = path.join(ROOT, 'docs');
+  publish(JSON.parse(readFileSync(path.join(docs, 'benchmarks.json'), 'utf8')), docs);
+  process.exit(0);
+}
 const log = (...args) => console.error(`[bench ${((Date.now() - startedMs) / 1000).toFixed(0)}s]`, ...args);
 
 execFileSync('bash', [path.join(ROOT, 'bench', 'setup-peers.sh')], { stdio: 'inherit' });
@@ -230,18 +252,9 @@ const results = {
 };
 
 // Quick figures are a smoke test: they go to /tmp, so they never overwrite the real ones in docs/.
-const docs = quick ? path.join('/tmp/tachyon-bench', 'quick') : path.join(ROOT, 'docs');
-mkdirSync(docs, { recursive: true });
-writeFileSync(path.join(docs, 'benchmarks.json'), `${JSON.stringify(results, null, 1)}\n`);
-writeFileSync(path.join(docs, 'benchmarks.svg'), renderChart(results));
-const doc = path.join(docs, 'benchmarks.md');
-const previous = existsSync(doc) ? readFileSync(doc, 'utf8') : readFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8');
-const section = renderSection(results);
-const updated = /<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/.test(previous)
-  ? previous.replace(/<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/, () => section)
-  : `${previous.trimEnd()}\n\n${section}\n`;
-writeFileSync(doc, updated);
-log(`wrote ${doc}, benchmarks.svg and benchmarks.json beside it`);
+const outDir = quick ? path.join('/tmp/tachyon-bench', 'quick') : path.join(ROOT, 'docs');
+publish(results, outDir);
+log(`wrote benchmarks.md, benchmarks.svg and benchmarks.json in ${outDir}`);
 
 // The other engineers' sections, when their scripts are there.
 for (const script of ['formats.mjs', 'modes.mjs']) {
