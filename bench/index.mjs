@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import path from 'node:path';
 import { accuracy, summarize } from './lib/figures.mjs';
 import { measureRun } from './lib/measure.mjs';
@@ -37,6 +37,8 @@ const WORKLOADS = [
   { name: 'churn', what: 'code-object churn: a new function compiled, run and freed every round' },
 ];
 const startedMs = Date.now();
+/** The 1-minute load average at the start: how busy the machine was with other work. */
+const loadAtStart = loadavg()[0];
 
 /**
  * Writes benchmarks.json, benchmarks.svg and the core-bench section of benchmarks.md into `dir`
@@ -101,6 +103,7 @@ async function run(toolKey, interp, workload, seconds, rate) {
     cpuPct: Number.isFinite(r.steadyCpuPct) ? r.steadyCpuPct : (r.profilerCpuS / r.wallS) * 100,
     cpuPctWithStartup: (r.profilerCpuS / r.wallS) * 100,
     peakRssBytes: r.profilerPeakRssBytes,
+    peakRssByProcess: r.peakRssByProcess,
     errorPoints,
   };
 }
@@ -189,6 +192,8 @@ for (const cell of cells) {
       cpuPct: fig('cpuPct'),
       cpuPctWithStartup: fig('cpuPctWithStartup'),
       peakRssBytes: fig('peakRssBytes'),
+      // Per process (Tachyon: node and the helper), from the run with the median total.
+      peakRssByProcess: ok.length > 0 ? [...ok].sort((a, b) => a.peakRssBytes - b.peakRssBytes)[Math.floor(ok.length / 2)].peakRssByProcess : {},
       slowdown: fixedTime ? null : summarize(rs.map((r) => (r.ok ? r.wallS / bareWall : NaN))),
       errorPoints: fig('errorPoints'),
     });
@@ -233,6 +238,7 @@ const machine = {
     }
   })(),
   node: process.version,
+  loadAverage: { start: loadAtStart, end: loadavg()[0] },
 };
 const results = {
   date: new Date().toISOString(),

@@ -45,6 +45,15 @@ function peakRssBytes(pid) {
   }
 }
 
+/** The process's command name (/proc/PID/comm), as of its first sight. */
+function processName(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
 /** Parent pid → child pids, for every process on the machine (one pass over /proc). */
 function childrenByParent() {
   const children = new Map();
@@ -92,7 +101,8 @@ export function workloadResult(output) {
 /**
  * Runs `argv` and returns its exit code, its output (stdout and stderr together), the
  * workload's result, and, for the processes other than the target: their CPU seconds, the CPU
- * rate after `steadyAfterS` (steady state, start-up left out) and the sum of their peak RSS.
+ * rate after `steadyAfterS` (steady state, start-up left out) and their peak RSS, summed and per
+ * process name.
  */
 export function measureRun(argv, { steadyAfterS = 1 } = {}) {
   return new Promise((resolve) => {
@@ -111,7 +121,7 @@ export function measureRun(argv, { steadyAfterS = 1 } = {}) {
       const rss = peakRssBytes(pid);
       if (threads === null) return;
       const timeS = (performance.now() - startMs) / 1000;
-      const entry = seen.get(pid) ?? { threads: new Map(), peakRssBytes: 0, steady: null, lastTimeS: timeS };
+      const entry = seen.get(pid) ?? { name: processName(pid), threads: new Map(), peakRssBytes: 0, steady: null, lastTimeS: timeS };
       for (const [tid, cpuS] of threads) entry.threads.set(tid, cpuS);
       entry.lastTimeS = timeS;
       if (rss !== null) entry.peakRssBytes = Math.max(entry.peakRssBytes, rss);
@@ -148,6 +158,8 @@ export function measureRun(argv, { steadyAfterS = 1 } = {}) {
         profilerCpuS: cpuS,
         steadyCpuPct: steadySpanS >= 0.3 ? (steadyCpuS / steadySpanS) * 100 : NaN,
         profilerPeakRssBytes: profiler.reduce((n, e) => n + e.peakRssBytes, 0),
+        /** Peak RSS per profiler process name (summed over processes of the same name). */
+        peakRssByProcess: profiler.reduce((m, e) => ({ ...m, [e.name]: (m[e.name] ?? 0) + e.peakRssBytes }), {}),
       });
     });
   });
