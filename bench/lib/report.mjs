@@ -212,13 +212,17 @@ To reproduce: \`bash scripts/setup.sh --test && npm run bench\` (the peers are i
 <!-- core-bench:end -->`;
 }
 
-/** A grouped bar chart, one panel per figure (profiler CPU, target slowdown), bars per tool at each rate. */
+/**
+ * A grouped bar chart of the recursion workload's rate sweep: one panel per figure (profiler
+ * CPU, target slowdown), a bar per tool at each rate.
+ */
 export function renderChart(results) {
   const rows = results.rows.filter((r) => r.workload === 'recursion');
   const configs = results.configs;
   const rates = [...new Set(rows.map((r) => r.rate))];
   const panels = [
     { title: 'Profiler CPU, % of one core (median)', figure: 'cpuPct' },
+    // The dashed line at 1: no slowdown.
     { title: 'Target slowdown, × (median)', figure: 'slowdown', floor: 1 },
   ];
   const W = 460;
@@ -257,13 +261,18 @@ export function renderChart(results) {
       });
     });
     parts.push(`<line x1="${x0 + pad.left}" x2="${x0 + W - pad.right}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/>`);
+    if (panel.floor !== undefined) {
+      parts.push(`<line x1="${x0 + pad.left}" x2="${x0 + W - pad.right}" y1="${y(panel.floor)}" y2="${y(panel.floor)}" stroke="#333" stroke-dasharray="4 3"/>`);
+    }
   });
   const legendY = H + 8;
-  configs.forEach((c, k) => {
-    const lx = 20 + k * ((2 * W - 40) / configs.length);
+  let lx = 20;
+  configs.forEach((c) => {
+    const label = `${LABEL[c.tool]} (${c.interp})`;
     const shade = c.interp === 'Debian 3.15' || c.tool !== 'tachyon' ? 1 : 0.55;
     parts.push(`<rect x="${lx}" y="${legendY}" width="12" height="12" fill="${COLOR[c.tool]}" fill-opacity="${shade}"/>`);
-    parts.push(`<text x="${lx + 16}" y="${legendY + 10}" font-size="11">${esc(`${LABEL[c.tool]} (${c.interp})`)}</text>`);
+    parts.push(`<text x="${lx + 16}" y="${legendY + 10}" font-size="11">${esc(label)}</text>`);
+    lx += 16 + label.length * 6.2 + 18;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 30}" viewBox="0 0 ${2 * W} ${H + 30}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
