@@ -78,7 +78,7 @@ async function run(toolKey, interp, workload, seconds, rate) {
   const script = path.join('/tmp/tachyon-bench', `${workload}.py`);
   if (toolKey === null) {
     const r = await measureRun([...interp.argv, script, String(seconds)]);
-    return { ok: r.result !== null, wallS: r.result?.wall_s ?? NaN };
+    return { ok: r.result !== null, wallS: r.result?.wall_s ?? NaN, targetCpuS: r.result?.cpu_s ?? NaN };
   }
   const tool = TOOLS[toolKey];
   const out = outFile(`${toolKey}-${workload}.txt`);
@@ -97,6 +97,7 @@ async function run(toolKey, interp, workload, seconds, rate) {
     ok: samplesInScope > 0,
     why: samplesInScope > 0 ? '' : 'no samples of the workload',
     wallS: r.result.wall_s,
+    targetCpuS: r.result.cpu_s,
     achievedHz,
     failedPct: stats.failedPct,
     missedPct: Number.isFinite(requestedHz) ? Math.max(0, 1 - achievedHz / requestedHz) * 100 : NaN,
@@ -176,6 +177,7 @@ for (const cell of cells) {
     const rs = runs.get(`${configKey(config)}|${cell.workload}|${cell.rate}`) ?? [];
     const bare = runs.get(`bare|${config.interp.label}|${cell.workload}|${cell.rate}`) ?? [];
     const bareWall = summarize(bare.map((b) => b.wallS)).median;
+    const bareCpu = summarize(bare.map((b) => b.targetCpuS)).median;
     const ok = rs.filter((r) => r.ok);
     const fig = (key) => summarize(rs.map((r) => (r.ok ? r[key] : NaN)));
     rows.push({
@@ -195,6 +197,9 @@ for (const cell of cells) {
       // Per process (Tachyon: node and the helper), from the run with the median total.
       peakRssByProcess: ok.length > 0 ? [...ok].sort((a, b) => a.peakRssBytes - b.peakRssBytes)[Math.floor(ok.length / 2)].peakRssByProcess : {},
       slowdown: fixedTime ? null : summarize(rs.map((r) => (r.ok ? r.wallS / bareWall : NaN))),
+      // The target's own CPU time against a bare run's: unlike wall time, hardly moved by other
+      // work on the machine; it misses a pausing profiler's cost (a paused target uses no CPU).
+      targetCpuRatio: fixedTime ? null : summarize(rs.map((r) => (r.ok ? r.targetCpuS / bareCpu : NaN))),
       errorPoints: fig('errorPoints'),
     });
   }
@@ -276,7 +281,7 @@ if (quick) {
   for (const key of Object.keys(TOOLS)) if (!configs.some((c) => c.tool === key)) problems.push(`${TOOLS[key].label} could not profile any Python here`);
   for (const row of rows) {
     for (const [name, value] of Object.entries(row)) {
-      if (value === null || typeof value !== 'object') continue;
+      if (value === null || typeof value !== 'object' || !('median' in value)) continue;
       const bareRateFigure = row.rate === 'max' && name === 'missedPct';
       if (!bareRateFigure && !Number.isFinite(value.median)) problems.push(`${row.tool} on ${row.interp}, ${row.workload} at ${row.rate}: ${name} is not a number${row.why ? ` (${row.why})` : ''}`);
     }

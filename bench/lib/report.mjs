@@ -10,6 +10,7 @@ const num = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 /** "median (min–max)", or the median alone after a single run; notes runs that gave no number. */
 function cell(s, digits = 1, scale = 1) {
   if (s === null) return 'n/a';
+  if (s === undefined) return '–';
   if (!Number.isFinite(s.median)) return s.runs > 0 ? `failed (${s.failed}/${s.runs} runs)` : '–';
   const body = s.runs - s.failed > 1 ? `${num(s.median * scale, digits)} (${num(s.min * scale, digits)}–${num(s.max * scale, digits)})` : num(s.median * scale, digits);
   return s.failed > 0 ? `${body}; ${s.failed} of ${s.runs} runs failed` : body;
@@ -35,13 +36,13 @@ function matrixTable(results) {
 
 function sweepTable(results) {
   const lines = [
-    '| tool (target Python) | rate | achieved samples/s | missed % | failed % | profiler CPU, % of a core | profiler peak RSS, MiB | target slowdown, × | largest share error, points |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| tool (target Python) | rate | achieved samples/s | missed % | failed % | profiler CPU, % of a core | profiler peak RSS, MiB | target slowdown, × | target CPU time, × | largest share error, points |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of results.rows.filter((r) => r.workload === 'recursion')) {
     const rate = row.rate === 'max' ? `max: ${results.tools[row.tool].maxRate}` : row.rate;
     lines.push(
-      `| ${who(row)} | ${rate} | ${cell(row.achievedHz, 0)} | ${row.rate === 'max' ? 'n/a' : cell(row.missedPct, 1)} | ${cell(row.failedPct, 2)} | ${cell(row.cpuPct, 1)} | ${cell(row.peakRssBytes, 1, MiB)} | ${cell(row.slowdown, 2)} | ${cell(row.errorPoints, 2)} |`,
+      `| ${who(row)} | ${rate} | ${cell(row.achievedHz, 0)} | ${row.rate === 'max' ? 'n/a' : cell(row.missedPct, 1)} | ${cell(row.failedPct, 2)} | ${cell(row.cpuPct, 1)} | ${cell(row.peakRssBytes, 1, MiB)} | ${cell(row.slowdown, 2)} | ${cell(row.targetCpuRatio, 2)} | ${cell(row.errorPoints, 2)} |`,
     );
   }
   return lines.join('\n');
@@ -57,13 +58,13 @@ function rssBreakdown(results) {
 
 function workloadTable(results) {
   const lines = [
-    '| workload | tool (target Python) | achieved samples/s | failed % | profiler CPU, % of a core | profiler peak RSS, MiB | target slowdown, × | largest share error, points |',
-    '|---|---|---|---|---|---|---|---|',
+    '| workload | tool (target Python) | achieved samples/s | failed % | profiler CPU, % of a core | profiler peak RSS, MiB | target slowdown, × | target CPU time, × | largest share error, points |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const w of results.workloads) {
     for (const row of results.rows.filter((r) => r.workload === w.name && r.rate === '1 kHz')) {
       lines.push(
-        `| ${w.name} | ${who(row)} | ${cell(row.achievedHz, 0)} | ${cell(row.failedPct, 2)} | ${cell(row.cpuPct, 1)} | ${cell(row.peakRssBytes, 1, MiB)} | ${cell(row.slowdown, 2)} | ${cell(row.errorPoints, 2)} |`,
+        `| ${w.name} | ${who(row)} | ${cell(row.achievedHz, 0)} | ${cell(row.failedPct, 2)} | ${cell(row.cpuPct, 1)} | ${cell(row.peakRssBytes, 1, MiB)} | ${cell(row.slowdown, 2)} | ${cell(row.targetCpuRatio, 2)} | ${cell(row.errorPoints, 2)} |`,
       );
     }
   }
@@ -164,7 +165,9 @@ raw results in [benchmarks.json](benchmarks.json).${results.quick ? ' **Quick mo
   from the scheduler's nanosecond counters (/proc/PID/task/TID/schedstat), over the steady state (from ${results.seconds.sweep >= 2 ? '1 s' : 'half-way'} after the
   start to the end: start-up such as loading Node.js left out), as a share of one core. *Peak RSS*: the sum of those processes' VmHWM.
   *Slowdown*: the workload's own wall time under the tool over its median bare wall time (same Python); on a
-  busy machine the bare runs vary too, and a slowdown under 1 is that noise.
+  busy machine the bare runs vary too, and a slowdown under 1 is that noise. *Target CPU time*: the same
+  ratio for the target's own CPU time (getrusage in the workload), which other work on the machine hardly
+  moves; it does not show a pausing profiler's cost.
   *Largest share error*: each workload measures, with the wall clock, the share of its time spent in two or
   three functions (its ground truth, printed at the end); a profile's share of a function is the share of its
   samples inside the workload's scope function that have it on the stack; the figure is the largest
