@@ -45,7 +45,7 @@ function peakRssBytes(pid) {
   }
 }
 
-/** The process's command name (/proc/PID/comm), as of its first sight. */
+/** The process's command name (/proc/PID/comm); '?' once it is gone. */
 function processName(pid) {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -121,7 +121,10 @@ export function measureRun(argv, { steadyAfterS = 1 } = {}) {
       const rss = peakRssBytes(pid);
       if (threads === null) return;
       const timeS = (performance.now() - startMs) / 1000;
-      const entry = seen.get(pid) ?? { name: processName(pid), threads: new Map(), peakRssBytes: 0, steady: null, lastTimeS: timeS };
+      const entry = seen.get(pid) ?? { name: '?', threads: new Map(), peakRssBytes: 0, steady: null, lastTimeS: timeS };
+      // The latest name: a process seen before its exec (chroot, the dynamic loader) is named for what it became.
+      const name = processName(pid);
+      if (name !== '?') entry.name = name;
       for (const [tid, cpuS] of threads) entry.threads.set(tid, cpuS);
       entry.lastTimeS = timeS;
       if (rss !== null) entry.peakRssBytes = Math.max(entry.peakRssBytes, rss);
