@@ -91,6 +91,7 @@ const FIGURES = {
   cpuPct: { lowerIsBetter: true, margin: (t) => Math.max(0.5, t * 0.1), unit: '% of a core', digits: 1, what: 'profiler CPU' },
   peakRssBytes: { lowerIsBetter: true, margin: (t) => t * 0.1, unit: ' MiB', digits: 1, scale: MiB, what: 'profiler peak memory' },
   slowdown: { lowerIsBetter: true, margin: () => 0.03, unit: '×', digits: 2, what: 'target slowdown' },
+  targetCpuRatio: { lowerIsBetter: true, margin: () => 0.03, unit: '×', digits: 2, what: "the target's own CPU time" },
   errorPoints: { lowerIsBetter: true, margin: () => 0.3, unit: ' points', digits: 2, what: 'largest share error' },
 };
 
@@ -208,7 +209,7 @@ ${formatTable(results)}
 
 ### Where Tachyon is behind
 
-${notes.length > 0 ? `Generated from the figures above: every cell where a peer's worst run beat Tachyon's best run, by more than noise margins (missed samples 2 points, maximum rate 5%, CPU 10% or 0.5 points, memory 10%, slowdown 0.03×, share error 0.3 points, failed samples 0.5 points). Tachyon is compared with the peer on the same Python where it ran on it (Austin: 3.14), else on 3.15.\n\n${notes.join('\n')}` : 'In this run, no peer beat Tachyon on any figure by more than run-to-run noise.'}
+${notes.length > 0 ? `Generated from the figures above: every cell where a peer's worst run beat Tachyon's best run, by more than noise margins (missed samples 2 points, maximum rate 5%, CPU 10% or 0.5 points, memory 10%, slowdown and target CPU 0.03×, share error 0.3 points, failed samples 0.5 points). Tachyon is compared with the peer on the same Python where it ran on it (Austin: 3.14), else on 3.15.\n\n${notes.join('\n')}` : 'In this run, no peer beat Tachyon on any figure by more than run-to-run noise.'}
 ${failedRuns.length > 0 ? `\nRuns that produced no figures:\n\n${failedRuns.map((r) => `- ${who(r)}, ${r.workload} at ${r.rate}: ${r.failedRuns} of ${r.runs} runs (${r.why}).`).join('\n')}\n` : ''}
 To reproduce: \`bash scripts/setup.sh --test && npm run bench\` (the peers are installed into
 \`~/.cache/tachyon/bench-peers\` by \`bench/setup-peers.sh\`); \`npm run bench -- --quick\` is the short smoke run CI does.
