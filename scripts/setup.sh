@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up Tachyon on a fresh machine: the pinned Zig (from PyPI's ziglang), the npm packages, and
 # the build (helper + TypeScript). With --test it also builds the Debian sid chroot that holds the
-# CPython 3.13/3.14/3.15 builds the tests profile (scripts/setup-chroot.sh) and Debian's chromium,
-# the headless browser the HTML report tests drive. Safe to re-run.
+# CPython 3.13/3.14/3.15 builds the tests profile (scripts/setup-chroot.sh), Debian's chromium (the
+# headless browser the HTML report tests drive), and the pinned py-spy and Austin the benchmark
+# compares with (bench/setup-peers.sh). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,5 +46,7 @@ if [ "$with_test" = 1 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
   fi
+  # The peers npm run bench compares with (py-spy, Austin), pinned, into ~/.cache/tachyon/bench-peers.
+  bash bench/setup-peers.sh
 fi
 echo "setup: done (tachyon: node dist/cli.js, helper: zig-out/bin/tachyon-helper)"

@@ -44,11 +44,16 @@ export function writeCollapsed(profile: Profile): string {
     return text;
   };
 
+  // Count by stack index first: a million samples fall on a few thousand stacks, and only those
+  // get their text. Different stacks can print alike (columns, same base name), so texts are
+  // merged after.
   for (const thread of profile.threads) {
     const s = thread.samples;
-    for (let i = 0; i < s.length; i++) {
-      const key = `tid:${thread.tid};${textOf(s.stack[i])}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+    const perStack = new Map<number, number>();
+    for (let i = 0; i < s.length; i++) perStack.set(s.stack[i], (perStack.get(s.stack[i]) ?? 0) + 1);
+    for (const [stack, count] of perStack) {
+      const key = `tid:${thread.tid};${textOf(stack)}`;
+      counts.set(key, (counts.get(key) ?? 0) + count);
     }
   }
   const lines = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
