@@ -14,6 +14,8 @@ duration_ms: u64 = 0,
 all_threads: bool = false,
 stop_on_stdin_eof: bool = false,
 retries: u32 = limits.retries_default,
+/// Read each sampled thread's OS state (`on_cpu` status bit) from `/proc/PID/task/TID/stat`.
+cpu_state: bool = false,
 
 pub const Command = union(enum) {
     run: Options,
@@ -23,7 +25,7 @@ pub const Command = union(enum) {
 
 pub const usage =
     \\usage: tachyon-helper --pid=PID [--rate-hz=1000] [--duration-ms=0] [--all-threads]
-    \\                      [--stop-on-stdin-eof] [--retries=4]
+    \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state]
     \\       tachyon-helper --version
     \\       tachyon-helper --help
     \\
@@ -48,6 +50,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         if (std.mem.eql(u8, key, "version")) return .version;
         if (std.mem.eql(u8, key, "all-threads")) {
             options.all_threads = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "cpu-state")) {
+            options.cpu_state = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "stop-on-stdin-eof")) {
             options.stop_on_stdin_eof = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "pid")) {
@@ -106,10 +110,10 @@ test "defaults and every option" {
     try testing.expectEqual(@as(u64, 1_000_000), minimal.intervalNs());
     try testing.expect(!minimal.all_threads and !minimal.stop_on_stdin_eof);
 
-    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0" }, &message)).run;
+    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0", "--cpu-state" }, &message)).run;
     try testing.expectEqual(@as(u32, 200000), full.rate_hz);
     try testing.expectEqual(@as(u64, 2000), full.duration_ms);
-    try testing.expect(full.all_threads and full.stop_on_stdin_eof);
+    try testing.expect(full.all_threads and full.stop_on_stdin_eof and full.cpu_state);
     try testing.expectEqual(@as(u32, 0), full.retries);
 
     try testing.expectEqual(Command.version, try parse(&.{"--version"}, &message));

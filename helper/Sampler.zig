@@ -31,6 +31,7 @@ const PyOffsets = @import("py_offsets.zig").PyOffsets;
 const RemoteMemory = @import("RemoteMemory.zig");
 const word = RemoteMemory.wordAt;
 const Target = @import("locate.zig").Target;
+const TaskStates = @import("TaskStates.zig");
 
 const Sampler = @This();
 
@@ -58,6 +59,12 @@ main_roots: ?MainRoots = null,
 leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 }),
 /// The slot of the thread being walked.
 current_slot: ?*LeafPage = null,
+/// `--cpu-state`: each sampled thread's OS state.
+task_states: TaskStates,
+/// The address of `None`, learnt from the first handled-exception item that holds it, and the
+/// last object seen there that is not `None`: in steady state telling them apart reads nothing.
+none_object: u64 = 0,
+not_none_object: u64 = 0,
 
 /// The stack being built: executable and instruction pointer per reported frame, leaf first.
 executables: []u64,
@@ -85,6 +92,7 @@ pub fn init(
         .memory = memory,
         .stat_fd = stat_fd,
         .out = out,
+        .task_states = .init(options.pid),
         .frame_cache = .init(try buffers.create([limits.frame_cache_pages][limits.page_bytes]u8)),
         .code_cache = try .init(gpa),
         .executables = try gpa.alloc(u64, limits.stack_depth_max),
@@ -346,6 +354,16 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
         if (is_main) status |= wire.ThreadStatus.main_thread;
         const has_gil = if (s.offsets.thread.holds_gil != null) thread.holds_gil else thread.gil_locked and thread.gil_holder == tstate;
         if (has_gil) status |= wire.ThreadStatus.has_gil;
+        // The collector runs in the thread that holds the GIL.
+        if (has_gil and thread.gc_collecting) status |= wire.ThreadStatus.gc_collecting;
+        if (try s.hasException(tstate, thread)) status |= wire.ThreadStatus.has_exception;
+        if (s.options.cpu_state) {
+            switch (s.task_states.state(s.kernelTid(thread, is_main))) {
+                .on_cpu => status |= wire.ThreadStatus.on_cpu,
+                .off_cpu => {},
+                .unknown => status |= wire.ThreadStatus.cpu_unknown,
+            }
+        } else status |= wire.ThreadStatus.cpu_unknown;
         const frames = s.frame_ints[0..frame_count];
         const encoder = try s.out.begin(now_ns, wire.sampleBytesMax(frames.len));
         encoder.writeSample(now_ns, thread.native_thread_id, status, frames);
@@ -365,7 +383,64 @@ const ThreadState = struct {
     /// Before 3.15: the interpreter's GIL, read in the same system call as the thread.
     gil_locked: bool,
     gil_holder: u64,
+    /// The interpreter's collector is running (read in the same system call).
+    gc_collecting: bool,
+    /// The top handled-exception item, and the embedded bottom item's fields.
+    exc_info: u64,
+    exc_state_value: u64,
+    exc_state_previous: u64,
 };
+
+/// The kernel thread id to look up in `/proc`. Before 3.11 the thread state only has the
+/// `pthread_t`; the main thread's kernel id is then the process id.
+fn kernelTid(s: *const Sampler, thread: ThreadState, is_main: bool) u64 {
+    if (s.offsets.thread.native_id_is_tid) return thread.native_thread_id;
+    return if (is_main) @intCast(s.options.pid) else 0;
+}
+
+/// Whether the thread is handling an exception, as `sys.exc_info()` would say: the first item
+/// of the handled-exception stack, from `exc_info` down, whose value is neither NULL nor `None`.
+/// A running generator or coroutine pushes its own item, read here with one extra system call;
+/// the thread's own item was read with the thread state.
+fn hasException(s: *Sampler, tstate: u64, thread: ThreadState) (RemoteMemory.Error || Output.Error)!bool {
+    const item_layout = s.offsets.exc_item;
+    const embedded = tstate + s.offsets.thread.exc_state;
+    var item = thread.exc_info;
+    for (0..limits.exception_stack_max) |_| {
+        if (item == 0) return false;
+        var value = thread.exc_state_value;
+        var previous = thread.exc_state_previous;
+        if (item != embedded) {
+            if (item % 8 != 0) return false;
+            var bytes: [32]u8 = undefined;
+            const size: usize = @intCast(item_layout.previous + 8);
+            s.memory.read(item, bytes[0..size]) catch |err| return if (err == error.Unmapped) false else err;
+            value = word(&bytes, item_layout.value);
+            previous = word(&bytes, item_layout.previous);
+        }
+        if (value != 0 and !try s.isNone(value)) return true;
+        item = previous;
+    }
+    return false;
+}
+
+/// Whether `object` is `None`, learning None's address from its type's name the first time.
+fn isNone(s: *Sampler, object: u64) RemoteMemory.Error!bool {
+    if (object == s.none_object) return true;
+    if (object == s.not_none_object or s.none_object != 0) return false;
+    const ob_type = s.memory.readValue(u64, object + s.offsets.object.ob_type) catch |err|
+        return if (err == error.Unmapped) false else err;
+    const name_address = s.memory.readValue(u64, ob_type + s.offsets.type_object.tp_name) catch |err|
+        return if (err == error.Unmapped) false else err;
+    var name: [9]u8 = undefined;
+    s.memory.read(name_address, &name) catch |err| return if (err == error.Unmapped) false else err;
+    if (std.mem.eql(u8, &name, "NoneType\x00")) {
+        s.none_object = object;
+        return true;
+    }
+    s.not_none_object = object;
+    return false;
+}
 
 /// Reads a thread state, its interpreter's GIL word and, in the same system call, the pages
 /// around the thread's leaf frame as it was at its previous sample: in steady state a tick
@@ -377,7 +452,8 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     var bytes: [limits.thread_state_bytes_max]u8 = undefined;
     var gil_locked: [4]u8 = @splat(0);
     var gil_holder: [8]u8 = @splat(0);
-    var segments: [3 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages)]RemoteMemory.Segment = undefined;
+    var gc_collecting: [4]u8 = @splat(0);
+    var segments: [4 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages)]RemoteMemory.Segment = undefined;
     segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
     var count: usize = 1;
     if (t.holds_gil == null) {
@@ -387,6 +463,9 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
         segments[2] = .{ .address = gil_base + o.gil_holder, .buffer = &gil_holder };
         count = 3;
     }
+    const gc_base = if (o.gc_in_runtime) s.target.runtime_address else interpreter;
+    segments[count] = .{ .address = gc_base + o.gc_collecting, .buffer = &gc_collecting };
+    count += 1;
     var prefix_bytes: usize = 0;
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
 
@@ -417,6 +496,10 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
         .gil_locked = std.mem.readInt(i32, &gil_locked, .little) != 0,
         .gil_holder = std.mem.readInt(u64, &gil_holder, .little),
+        .gc_collecting = std.mem.readInt(i32, &gc_collecting, .little) != 0,
+        .exc_info = word(&bytes, t.exc_info),
+        .exc_state_value = word(&bytes, t.exc_state + s.offsets.exc_item.value),
+        .exc_state_previous = word(&bytes, t.exc_state + s.offsets.exc_item.previous),
     };
     slot.page = state.current_frame - state.current_frame % limits.page_bytes;
     s.current_slot = slot;

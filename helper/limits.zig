@@ -85,6 +85,14 @@ pub const roots_refresh_interval_ns = 100 * std.time.ns_per_ms;
 pub const hot_frame_pages = 16;
 /// Threads whose previous leaf page is remembered (direct-mapped by thread state address).
 pub const leaf_page_slots = 64;
+/// Items of a thread's handled-exception stack visited per sample (one per running generator
+/// or coroutine, plus the thread's own).
+pub const exception_stack_max = 64;
+/// `/proc/PID/task/TID/stat` descriptors kept open for `--cpu-state` (direct-mapped by TID).
+pub const task_stat_fds_max = 256;
+/// Bytes of a `/proc/PID/task/TID/stat` read: enough to reach the state letter after a
+/// 16-byte command name.
+pub const task_stat_bytes = 64;
 /// How often a `stats` message is sent.
 pub const stats_interval_ns = std.time.ns_per_s;
 

@@ -161,4 +161,5 @@ test {
     _ = @import("FrameCache.zig");
     _ = @import("CodeCache.zig");
     _ = @import("Sampler.zig");
+    _ = @import("TaskStates.zig");
 }

@@ -35,7 +35,11 @@ pub const FailReason = enum(u8) {
 /// Bits of `sample.status`.
 pub const ThreadStatus = struct {
     pub const has_gil: u32 = 1;
+    pub const on_cpu: u32 = 2;
+    pub const cpu_unknown: u32 = 4;
+    pub const has_exception: u32 = 16;
     pub const main_thread: u32 = 32;
+    pub const gc_collecting: u32 = 64;
 };
 
 /// Bits of `hello.flags`.

@@ -6,6 +6,7 @@
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
 import { OUTPUT_FORMAT_NAMES, type OutputFormatName } from '../output/index.js';
+import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
 export const RATE_HZ_MAX = 200_000;
@@ -45,6 +46,11 @@ export function parseLimit(text: string): number {
     throw new TachyonError(ExitCode.usage, `invalid --limit '${text}'`, 'give a positive number of rows, e.g. -l 30');
   }
   return Number(text);
+}
+
+export function parseMode(text: string): ProfileMode {
+  if ((PROFILE_MODES as readonly string[]).includes(text)) return text as ProfileMode;
+  throw new TachyonError(ExitCode.usage, `invalid --mode '${text}'`, `choose one of: ${PROFILE_MODES.join(', ')}`);
 }
 
 export function parseSort(text: string): PstatsSortKey {

@@ -6,6 +6,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Recorder } from '../model/recorder.js';
+import type { ProfileMode } from '../model/modes.js';
 import type { Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
@@ -18,6 +19,9 @@ export interface RecordOptions extends HelperRequest {
   format: OutputFormatName;
   output: string | undefined;
   outputOptions: OutputOptions;
+  mode: ProfileMode;
+  /** `<GC>` frames (off with --no-gc). */
+  gc: boolean;
 }
 
 export interface Io {
@@ -40,7 +44,7 @@ export class Recording {
     readonly options: RecordOptions,
     private readonly io: Io,
   ) {
-    this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv });
+    this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv, mode: options.mode, gc: options.gc });
     this.session = new HelperSession({
       ...options,
       onMessage: (message) => this.recorder.feed(message),

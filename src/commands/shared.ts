@@ -7,13 +7,17 @@ import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../output/index.js';
-import { chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort } from './options.js';
+import { chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort } from './options.js';
+import { needsCpuState } from '../model/modes.js';
 import type { RecordOptions } from './record.js';
 
 export interface SamplingFlags {
   samplingRate: string;
   duration?: string;
   allThreads?: boolean;
+  mode?: string;
+  /** false with --no-gc. */
+  gc?: boolean;
   output?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
   [format: string]: unknown;
@@ -36,6 +40,8 @@ export function addSamplingOptions(command: Command): Command {
     .option('-r, --sampling-rate <rate>', 'samples per second: 1000, 10khz, 10k (max 200khz)', '1khz')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until the target exits or Ctrl-C)')
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
+    .option('--mode <mode>', 'which samples to keep: wall (all), cpu (threads on a CPU), gil (the thread holding the GIL), exception (threads handling an exception)', 'wall')
+    .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
   return command
@@ -50,12 +56,16 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   const rateHz = parseSamplingRate(flags.samplingRate);
   const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
   const format = chooseFormat(flags);
+  const mode = parseMode(flags.mode ?? 'wall');
   const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
   return {
     helperPath: findHelper(context.env, context.warn),
     rateHz,
     durationMs,
     allThreads: flags.allThreads === true,
+    cpuState: needsCpuState(mode),
+    mode,
+    gc: flags.gc !== false,
     verbose: flags.verbose === true,
     argv,
     toolVersion: context.toolVersion,

@@ -5,13 +5,18 @@
  */
 import { ProfileBuilder } from './builder.js';
 import { PROFILE_FORMAT_VERSION, formatPythonVersion, type Profile } from './profile.js';
-import { MessageKind, PROTOCOL_VERSION, StopReason, type HelloMessage, type Message } from '../protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
 import { Symbolizer } from '../symbolize/symbolizer.js';
 import { ProtocolError } from '../protocol/decode.js';
+import { GC_FRAME_NAME, keepsSample, type ProfileMode } from './modes.js';
 
 export interface RecorderOptions {
   toolVersion: string;
   argv: string[];
+  /** Default `wall`. */
+  mode?: ProfileMode;
+  /** Put a `<GC>` frame on top of stacks sampled while the collector runs (default true). */
+  gc?: boolean;
 }
 
 export class Recorder {
@@ -25,10 +30,18 @@ export class Recorder {
   samplesFailed = 0;
   /** Samples whose whole stack belonged to the launcher (the target had not started yet). */
   samplesBeforeStart = 0;
+  /** Samples the mode left out (e.g. off-CPU samples in `cpu` mode). */
+  samplesFilteredOut = 0;
+  private readonly mode: ProfileMode;
+  private readonly gc: boolean;
+  private gcFrame = -1;
   lastTimeNs = 0;
   stopReason: string | undefined;
 
-  constructor(private readonly options: RecorderOptions) {}
+  constructor(private readonly options: RecorderOptions) {
+    this.mode = options.mode ?? 'wall';
+    this.gc = options.gc ?? true;
+  }
 
   feed(message: Message): void {
     if (message.kind === MessageKind.hello) {
@@ -52,7 +65,11 @@ export class Recorder {
         break;
       case MessageKind.sample: {
         this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
-        const stack = this.stackFor(message.frames, symbolizer);
+        if (!keepsSample(this.mode, message.status)) {
+          this.samplesFilteredOut++;
+          break;
+        }
+        const stack = this.stackFor(message.frames, message.status, symbolizer);
         if (stack === -1) {
           this.samplesBeforeStart++;
           break;
@@ -79,9 +96,14 @@ export class Recorder {
   }
 
   /** The profile stack for a helper frame list; -1 when nothing is left once launcher frames are cut. */
-  private stackFor(raw: number[], symbolizer: Symbolizer): number {
+  private stackFor(raw: number[], status: number, symbolizer: Symbolizer): number {
     const frames = symbolizer.frames(raw);
-    return frames.length === 0 ? -1 : this.builder.stack(frames);
+    if (frames.length === 0) return -1;
+    if (this.gc && (status & ThreadStatus.gcCollecting) !== 0) {
+      if (this.gcFrame === -1) this.gcFrame = this.builder.frame(this.builder.func(GC_FRAME_NAME, '~', 0, 'pseudo'), 0);
+      frames.unshift(this.gcFrame);
+    }
+    return this.builder.stack(frames);
   }
 
   /** The profile so far; callable at any time, e.g. after the helper died mid-run. */
@@ -92,7 +114,8 @@ export class Recorder {
       formatVersion: PROFILE_FORMAT_VERSION,
       tool: { name: 'tachyon', version: this.options.toolVersion, helperVersion: hello.helperVersion, protocolVersion: hello.protocolVersion },
       target: { pid: hello.pid, argv: this.options.argv, pythonVersion: formatPythonVersion(hello.pythonVersionHex), runtimePath: hello.runtimePath },
-      mode: 'wall',
+      mode: this.mode,
+      samplesFilteredOut: this.samplesFilteredOut,
       startUnixMs: hello.startUnixNs / 1e6,
       durationUs: Math.max(0, Math.round((this.lastTimeNs - hello.startMonotonicNs) / 1000)),
       sampleIntervalUs: hello.sampleIntervalNs / 1000,

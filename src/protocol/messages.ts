@@ -44,7 +44,11 @@ export enum HelperExit {
 /** Thread status bits carried by each sample. */
 export const ThreadStatus = {
   hasGil: 1,
+  onCpu: 2,
+  cpuUnknown: 4,
+  hasException: 16,
   mainThread: 32,
+  gcCollecting: 64,
 } as const;
 
 /** Code id 0 in a frame list marks frames dropped beyond the helper's depth limit. */

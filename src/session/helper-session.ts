@@ -19,6 +19,8 @@ export interface HelperRequest {
   rateHz: number;
   durationMs: number | undefined;
   allThreads: boolean;
+  /** Read each thread's OS state (the `on_cpu` status bit); costs a system call per thread and tick. */
+  cpuState?: boolean;
   verbose: boolean;
 }
 
@@ -48,6 +50,7 @@ export class HelperSession {
     const args = [`--pid=${options.pid}`, `--rate-hz=${options.rateHz}`, '--stop-on-stdin-eof'];
     if (options.durationMs !== undefined) args.push(`--duration-ms=${options.durationMs}`);
     if (options.allThreads) args.push('--all-threads');
+    if (options.cpuState === true) args.push('--cpu-state');
     // node's own spawn, not execa: attach then starts without loading execa's module tree, which
     // is half of tachyon's start-up CPU (docs/benchmarks.md).
     const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });

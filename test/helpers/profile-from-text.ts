@@ -12,6 +12,7 @@ export function testMeta(overrides: Partial<ProfileMeta> = {}): ProfileMeta {
     tool: { name: 'tachyon', version: '0.0.0-test', helperVersion: '0.0.0-test', protocolVersion: 1 },
     target: { pid: 4242, argv: ['test.py'], pythonVersion: '3.13.0', runtimePath: '/usr/bin/python3.13' },
     mode: 'wall',
+    samplesFilteredOut: 0,
     startUnixMs: 0,
     durationUs: 1_000_000,
     sampleIntervalUs: 1000,

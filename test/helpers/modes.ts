@@ -1,0 +1,50 @@
+/**
+ * Shared by the mode tests: runs test/fixtures/python/modes.py under `tachyon run` in one mode
+ * and returns the truth the fixture printed next to each function's share of the samples.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readCollapsed, tachyon } from './cli.js';
+import type { Interpreter } from './interpreters.js';
+
+/**
+ * Largest error, in percentage points, a share may have in the tests. The goal of 1 point is
+ * measured by bench/modes.mjs on a quiet machine (docs/benchmarks.md); the tests run while
+ * other work loads the machine's two cores, which skews where missed ticks fall.
+ */
+export const SHARE_TOLERANCE_POINTS = 3;
+
+const out = mkdtempSync(path.join(tmpdir(), 'tachyon-modes-'));
+
+export interface ModeRun {
+  exitCode: number | undefined;
+  stderr: string;
+  /** modes.py's JSON: truth per mode. */
+  truth: Record<string, Record<string, number> | number>;
+  total: number;
+  /** Share (0..1) of kept samples whose stack holds a frame of `func`. */
+  share(func: string): number;
+  tids: Set<number>;
+}
+
+export async function runScenario(interpreter: Interpreter, fixtures: string, scenario: string, flags: string[], seconds = 2): Promise<ModeRun> {
+  const file = path.join(out, `${interpreter.label}-${scenario}-${flags.join('')}.txt`);
+  const result = await tachyon(['run', '--python', interpreter.python, ...flags, '--collapsed', '-o', file, `${fixtures}/modes.py`, scenario, String(seconds)]);
+  const last = result.stdout.trim().split('\n').pop() ?? '{}';
+  const lines = result.exitCode === 0 ? readCollapsed(file) : [];
+  const total = lines.reduce((n, l) => n + l.count, 0);
+  return {
+    exitCode: result.exitCode,
+    stderr: result.stderr,
+    truth: JSON.parse(last.startsWith('{') ? last : '{}') as ModeRun['truth'],
+    total,
+    share: (func) => (total === 0 ? 0 : lines.filter((l) => l.frames.some((f) => f.func === func)).reduce((n, l) => n + l.count, 0) / total),
+    tids: new Set(lines.map((l) => l.tid)),
+  };
+}
+
+/** One line per function: truth, sampled, and the error in points. */
+export function describe(name: string, truth: number, sampled: number, total: number): string {
+  return `${name}: truth ${(truth * 100).toFixed(2)}%, sampled ${(sampled * 100).toFixed(2)}% (${(Math.abs(truth - sampled) * 100).toFixed(2)} points off, ${total} samples)`;
+}
