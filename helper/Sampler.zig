@@ -113,11 +113,13 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
     var next_liveness_ns = start_ns + limits.liveness_interval_ns;
     var next_stdin_ns = start_ns;
     var deadline_ns = start_ns;
+    // At least one tick is taken, however short the duration (`tachyon dump` asks for 1 ms).
+    var ticked = false;
 
     const reason: wire.StopReason = while (true) {
         const now_ns = monotonicNs();
         if (stop_signal.load(.monotonic)) break .stop_requested;
-        if (end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
+        if (ticked and end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
         if (s.options.stop_on_stdin_eof and now_ns >= next_stdin_ns) {
             if (stdinClosed()) break .stop_requested;
             next_stdin_ns = now_ns + limits.stdin_poll_interval_ns;
@@ -128,6 +130,7 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
         }
 
         const outcome = try s.tick(now_ns);
+        ticked = true;
         if (outcome == .target_gone and !procfs.isAlive(s.stat_fd)) break .target_exited;
 
         const after_ns = monotonicNs();

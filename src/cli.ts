@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from './config/env.js';
 import { registerAttachCommand } from './commands/attach.js';
+import { registerDumpCommand } from './commands/dump.js';
 import { registerRunCommand } from './commands/run.js';
 import type { CommandContext } from './commands/shared.js';
 import type { Io } from './commands/record.js';
@@ -31,7 +32,8 @@ Exit codes:
 Examples:
   tachyon run script.py arg1            profile a script, print a pstats table
   tachyon run -r 10khz --collapsed -m mypkg.cli   10 kHz, collapsed stacks to collapsed_PID.txt
-  tachyon attach -d 30 -a 1234          30 s of every thread of process 1234`;
+  tachyon attach -d 30 -a 1234          30 s of every thread of process 1234
+  tachyon dump -a 1234                  the current stack of every thread of process 1234`;
 
 function toolVersion(): string {
   try {
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
   };
   registerRunCommand(program, context, io, setExitCode);
   registerAttachCommand(program, context, io, setExitCode);
+  registerDumpCommand(program, context, io, setExitCode);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeErr: () => undefined });
 
   try {
