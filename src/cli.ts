@@ -53,6 +53,11 @@ async function main(argv: string[]): Promise<number> {
   const io: Io = {
     stdout: (text) => process.stdout.write(text),
     stderr: (line) => process.stderr.write(`${line}\n`),
+    // On a terminal the line is rewritten in place; elsewhere each update is a line of its own.
+    status: (line) => {
+      if (process.stderr.isTTY) process.stderr.write(line === undefined ? '\r\x1b[K' : `\r\x1b[K${line}`);
+      else if (line !== undefined) process.stderr.write(`${line}\n`);
+    },
   };
   const context: CommandContext = {
     env: readEnvironment(),

@@ -12,6 +12,8 @@ import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../ou
 import { formatRunSummary } from '../output/summary.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
 import { HelperSession, type HelperOutcome, type HelperRequest } from '../session/helper-session.js';
+import { RealtimeStats } from '../session/realtime-stats.js';
+import { MessageKind } from '../protocol/messages.js';
 
 export interface RecordOptions extends HelperRequest {
   argv: string[];
@@ -22,11 +24,18 @@ export interface RecordOptions extends HelperRequest {
   mode: ProfileMode;
   /** `<GC>` frames (off with --no-gc). */
   gc: boolean;
+  /** Print a live line with the achieved rate and intervals, at most once a second. */
+  realtimeStats?: boolean;
 }
+
+/** How often the --realtime-stats line is rewritten, in helper time. */
+const REALTIME_STATS_INTERVAL_NS = 1e9;
 
 export interface Io {
   stdout(text: string): void;
   stderr(line: string): void;
+  /** Rewrites the live status line on stderr (--realtime-stats); undefined clears it. */
+  status?(line: string | undefined): void;
 }
 
 /** How long a stopped helper may take to say bye before it is killed. */
@@ -45,9 +54,23 @@ export class Recording {
     private readonly io: Io,
   ) {
     this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv, mode: options.mode, gc: options.gc });
+    const realtime = options.realtimeStats === true && io.status !== undefined ? new RealtimeStats() : undefined;
+    let nextStatusNs = 0;
     this.session = new HelperSession({
       ...options,
-      onMessage: (message) => this.recorder.feed(message),
+      onMessage: (message) => {
+        this.recorder.feed(message);
+        if (realtime !== undefined && (message.kind === MessageKind.sample || message.kind === MessageKind.sample_failed)) {
+          realtime.addTick(message.timeNs);
+          if (message.timeNs >= nextStatusNs) {
+            const line = realtime.line();
+            if (line !== undefined) {
+              io.status?.(line);
+              nextStatusNs = message.timeNs + REALTIME_STATS_INTERVAL_NS;
+            }
+          }
+        }
+      },
       log: (line) => io.stderr(line),
     });
   }
@@ -76,6 +99,7 @@ export class Recording {
   async finish(): Promise<Profile> {
     const outcome = await this.session.done;
     if (this.stopTimer !== undefined) clearTimeout(this.stopTimer);
+    if (this.options.realtimeStats === true) this.io.status?.(undefined);
     if (this.recorder.hello === undefined) throw this.failureBeforeHello(outcome);
     let stopReasonIfUnknown = 'helper_died';
     if (!outcome.sawBye) {

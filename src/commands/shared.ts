@@ -18,6 +18,7 @@ export interface SamplingFlags {
   mode?: string;
   /** false with --no-gc. */
   gc?: boolean;
+  realtimeStats?: boolean;
   output?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
   [format: string]: unknown;
@@ -42,6 +43,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
     .option('--mode <mode>', 'which samples to keep: wall (all), cpu (threads on a CPU), gil (the thread holding the GIL), exception (threads handling an exception)', 'wall')
     .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
+    .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
   return command
@@ -66,6 +68,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     cpuState: needsCpuState(mode),
     mode,
     gc: flags.gc !== false,
+    realtimeStats: flags.realtimeStats === true,
     verbose: flags.verbose === true,
     argv,
     toolVersion: context.toolVersion,
