@@ -16,6 +16,8 @@ stop_on_stdin_eof: bool = false,
 retries: u32 = limits.retries_default,
 /// Read each sampled thread's OS state (`on_cpu` status bit) from `/proc/PID/task/TID/stat`.
 cpu_state: bool = false,
+/// Stop the target's threads around each tick (`Stopper.zig`).
+blocking: bool = false,
 
 pub const Command = union(enum) {
     run: Options,
@@ -26,6 +28,7 @@ pub const Command = union(enum) {
 pub const usage =
     \\usage: tachyon-helper --pid=PID [--rate-hz=1000] [--duration-ms=0] [--all-threads]
     \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state]
+    \\                      [--blocking]  (rate at most 1000 Hz)
     \\       tachyon-helper --version
     \\       tachyon-helper --help
     \\
@@ -50,6 +53,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         if (std.mem.eql(u8, key, "version")) return .version;
         if (std.mem.eql(u8, key, "all-threads")) {
             options.all_threads = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "blocking")) {
+            options.blocking = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "cpu-state")) {
             options.cpu_state = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "stop-on-stdin-eof")) {
@@ -67,6 +72,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         }
     }
     options.pid = pid orelse return fail(message, "missing required option --pid=PID", .{});
+    if (options.blocking and options.rate_hz > limits.blocking_rate_hz_max)
+        return fail(message, "option --blocking: {d} Hz is above the {d} Hz that stopping every thread at each tick can sustain", .{ options.rate_hz, limits.blocking_rate_hz_max });
     return .{ .run = options };
 }
 
@@ -129,4 +136,5 @@ test "bad options name the problem" {
     try expectUsage(&.{ "--pid=1", "--all-threads=yes" }, "option --all-threads takes no value");
     try expectUsage(&.{ "--pid=1", "-p" }, "unexpected argument '-p'");
     try expectUsage(&.{ "--pid=1", "--rate=5" }, "unknown option '--rate'");
+    try expectUsage(&.{ "--pid=1", "--blocking", "--rate-hz=1001" }, "option --blocking: 1001 Hz is above the 1000 Hz that stopping every thread at each tick can sustain");
 }

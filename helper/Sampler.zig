@@ -32,6 +32,7 @@ const RemoteMemory = @import("RemoteMemory.zig");
 const word = RemoteMemory.wordAt;
 const Target = @import("locate.zig").Target;
 const TaskStates = @import("TaskStates.zig");
+const Stopper = @import("Stopper.zig");
 
 const Sampler = @This();
 
@@ -61,6 +62,8 @@ leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 
 current_slot: ?*LeafPage = null,
 /// `--cpu-state`: each sampled thread's OS state.
 task_states: TaskStates,
+/// `--blocking`: stops the target's threads around each tick.
+stopper: ?*Stopper = null,
 /// The address of `None`, learnt from the first handled-exception item that holds it, and the
 /// last object seen there that is not `None`: in steady state telling them apart reads nothing.
 none_object: u64 = 0,
@@ -129,8 +132,11 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
             next_liveness_ns = now_ns + limits.liveness_interval_ns;
         }
 
-        const outcome = try s.tick(now_ns);
+        if (s.stopper) |stopper| stopper.stopAll();
+        const result = s.tick(now_ns);
+        if (s.stopper) |stopper| stopper.resumeAll();
         ticked = true;
+        const outcome = try result;
         if (outcome == .target_gone and !procfs.isAlive(s.stat_fd)) break .target_exited;
 
         const after_ns = monotonicNs();

@@ -20,6 +20,7 @@ export interface DumpFlags {
   allThreads?: boolean;
   json?: boolean;
   gc?: boolean;
+  blocking?: boolean;
   verbose?: boolean;
 }
 
@@ -68,7 +69,7 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
   const recorder = new Recorder({ toolVersion: context.toolVersion, argv: [], gc: flags.gc !== false });
   let firstTickNs: number | undefined;
   const session = new HelperSession({
-    helperPath, pid, rateHz: 1000, durationMs: 1, allThreads: flags.allThreads === true, cpuState: true, verbose: flags.verbose === true,
+    helperPath, pid, rateHz: 1000, durationMs: 1, allThreads: flags.allThreads === true, cpuState: flags.blocking !== true, blocking: flags.blocking === true, verbose: flags.verbose === true,
     log: (line) => io.stderr(line),
     onMessage: (message) => {
       // Only the first tick: every thread at one instant.
@@ -101,6 +102,7 @@ export function registerDumpCommand(program: Command, context: CommandContext, i
     .option('-a, --all-threads', 'every thread (default: only the main thread)')
     .option('--json', 'print JSON for programs: {pid, pythonVersion, threads: [{tid, name, status, frames}]}')
     .option('--no-gc', 'leave out the <GC> frame of a thread that is collecting garbage')
+    .option('--blocking', 'stop the threads while their stacks are read (ptrace): always consistent, but no on-CPU status')
     .option('-v, --verbose', "show the helper's messages")
     .action(async (pid: string, flags: DumpFlags) => setExitCode(await dump(pid, flags, context, io)));
 }

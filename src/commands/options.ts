@@ -10,6 +10,18 @@ import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
 export const RATE_HZ_MAX = 200_000;
+/** The helper's limit with --blocking (helper/limits.zig `blocking_rate_hz_max`). */
+export const BLOCKING_RATE_HZ_MAX = 1000;
+
+/** --blocking stops every thread at each sample: refuse what it cannot sustain or what it would falsify. */
+export function checkBlocking(rateHz: number, mode: ProfileMode): void {
+  if (rateHz > BLOCKING_RATE_HZ_MAX) {
+    throw new TachyonError(ExitCode.usage, `--blocking cannot sustain ${rateHz} Hz: it stops every thread of the target at each sample`, `use -r ${BLOCKING_RATE_HZ_MAX / 1000}khz or lower with --blocking`);
+  }
+  if (mode === 'cpu') {
+    throw new TachyonError(ExitCode.usage, '--blocking and --mode cpu cannot be combined: a stopped thread is never on a CPU', 'drop --blocking, or use another mode');
+  }
+}
 
 /** `1000`, `1000hz`, `10khz`, `10k`, `2.5k` → Hz; the stdlib profiler's syntax. */
 export function parseSamplingRate(text: string): number {

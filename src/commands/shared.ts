@@ -7,7 +7,7 @@ import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../output/index.js';
-import { chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort } from './options.js';
+import { checkBlocking, chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort } from './options.js';
 import { needsCpuState } from '../model/modes.js';
 import type { RecordOptions } from './record.js';
 
@@ -19,6 +19,7 @@ export interface SamplingFlags {
   /** false with --no-gc. */
   gc?: boolean;
   realtimeStats?: boolean;
+  blocking?: boolean;
   output?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
   [format: string]: unknown;
@@ -43,6 +44,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
     .option('--mode <mode>', 'which samples to keep: wall (all), cpu (threads on a CPU), gil (the thread holding the GIL), exception (threads handling an exception)', 'wall')
     .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
+    .option('--blocking', 'stop every thread of the target around each sample (ptrace) for fully consistent stacks; at most 1 kHz; the target is never left stopped')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
@@ -59,6 +61,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
   const format = chooseFormat(flags);
   const mode = parseMode(flags.mode ?? 'wall');
+  if (flags.blocking === true) checkBlocking(rateHz, mode);
   const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
   return {
     helperPath: findHelper(context.env, context.warn),
@@ -69,6 +72,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     mode,
     gc: flags.gc !== false,
     realtimeStats: flags.realtimeStats === true,
+    blocking: flags.blocking === true,
     verbose: flags.verbose === true,
     argv,
     toolVersion: context.toolVersion,

@@ -21,6 +21,8 @@ export interface HelperRequest {
   allThreads: boolean;
   /** Read each thread's OS state (the `on_cpu` status bit); costs a system call per thread and tick. */
   cpuState?: boolean;
+  /** Stop the target's threads around each sample (ptrace); at most BLOCKING_RATE_HZ_MAX. */
+  blocking?: boolean;
   verbose: boolean;
 }
 
@@ -51,6 +53,7 @@ export class HelperSession {
     if (options.durationMs !== undefined) args.push(`--duration-ms=${options.durationMs}`);
     if (options.allThreads) args.push('--all-threads');
     if (options.cpuState === true) args.push('--cpu-state');
+    if (options.blocking === true) args.push('--blocking');
     // node's own spawn, not execa: attach then starts without loading execa's module tree, which
     // is half of tachyon's start-up CPU (docs/benchmarks.md).
     const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
