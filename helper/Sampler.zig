@@ -24,6 +24,7 @@ const wire = @import("wire.zig");
 const procfs = @import("procfs.zig");
 const CycleDetector = @import("cycle.zig").CycleDetector;
 const CodeCache = @import("CodeCache.zig");
+const pthread_tid = @import("pthread_tid.zig");
 const FrameCache = @import("FrameCache.zig");
 const Options = @import("Options.zig");
 const Output = @import("Output.zig");
@@ -68,6 +69,10 @@ stopper: ?*Stopper = null,
 /// last object seen there that is not `None`: in steady state telling them apart reads nothing.
 none_object: u64 = 0,
 not_none_object: u64 = 0,
+/// 3.8-3.10: where the kernel tid is inside `struct pthread` (pthread_tid.zig); null until the
+/// main thread has been seen, or for good if `tid_offset_searched` found nothing.
+tid_offset: ?u32 = null,
+tid_offset_searched: bool = false,
 
 /// The stack being built: executable and instruction pointer per reported frame, leaf first.
 executables: []u64,
@@ -218,6 +223,9 @@ const LeafPage = struct {
     /// these are read in the same system call as the thread state.
     hot: [limits.hot_frame_pages]u64 = @splat(0),
     hot_count: u8 = 0,
+    /// 3.8-3.10: the thread's `pthread_t` at its previous sample; its tid field is read in the
+    /// same system call as the thread state.
+    pthread: u64 = 0,
 
     fn addHot(slot: *LeafPage, page: u64) void {
         if (slot.hot_count == slot.hot.len) return;
@@ -234,6 +242,10 @@ fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Err
     for (0..limits.interpreters_max) |_| {
         if (address == 0) break;
         const interp = try s.readInterpreter(address);
+        if (o.thread.id_is_pthread and !s.tid_offset_searched and interp.id == 0) {
+            const main_thread = if (interp.threads_main != 0) interp.threads_main else try s.oldestThread(interp.threads_head);
+            if (main_thread != 0) s.learnTidOffset(try s.memory.readValue(u64, main_thread + o.thread.native_thread_id));
+        }
         var tstate = interp.threads_head;
         for (0..limits.threads_max) |_| {
             if (tstate == 0) break;
@@ -249,6 +261,9 @@ fn sampleMainThread(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error
     const roots = if (s.main_roots) |roots| if (now_ns < roots.expires_ns) roots else null else null;
     const current = roots orelse try s.findMainRoots(now_ns);
     if (current.tstate == 0) return;
+    if (s.offsets.thread.id_is_pthread and !s.tid_offset_searched) {
+        s.learnTidOffset(try s.memory.readValue(u64, current.tstate + s.offsets.thread.native_thread_id));
+    }
     const failed_before = tally.failed;
     _ = s.sampleThread(current.tstate, current.tstate, current.interpreter, now_ns, tally) catch |err| {
         s.main_roots = null;
@@ -367,7 +382,7 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
         if (has_gil and thread.gc_collecting) status |= wire.ThreadStatus.gc_collecting;
         if (try s.hasException(tstate, thread)) status |= wire.ThreadStatus.has_exception;
         if (s.options.cpu_state) {
-            switch (s.task_states.state(s.kernelTid(thread, is_main))) {
+            switch (s.task_states.state(thread.native_thread_id)) {
                 .on_cpu => status |= wire.ThreadStatus.on_cpu,
                 .off_cpu => {},
                 .unknown => status |= wire.ThreadStatus.cpu_unknown,
@@ -399,13 +414,6 @@ const ThreadState = struct {
     exc_state_value: u64,
     exc_state_previous: u64,
 };
-
-/// The kernel thread id to look up in `/proc`. Before 3.11 the thread state only has the
-/// `pthread_t`; the main thread's kernel id is then the process id.
-fn kernelTid(s: *const Sampler, thread: ThreadState, is_main: bool) u64 {
-    if (s.offsets.thread.native_id_is_tid) return thread.native_thread_id;
-    return if (is_main) @intCast(s.options.pid) else 0;
-}
 
 /// Whether the thread is handling an exception, as `sys.exc_info()` would say: the first item
 /// of the handled-exception stack, from `exc_info` down, whose value is neither NULL nor `None`.
@@ -451,6 +459,30 @@ fn isNone(s: *Sampler, object: u64) RemoteMemory.Error!bool {
     return false;
 }
 
+/// 3.8-3.10: the kernel tid of the thread whose `pthread_t` is `pthread`. `predicted` is the tid
+/// read in the thread state's system call from the `pthread_t` of the previous sample; it is
+/// used when the `pthread_t` has not changed. Until the offset is known, and if a read fails,
+/// the `pthread_t` itself is sent (docs/protocol.md).
+fn tidOfPthread(s: *Sampler, pthread: u64, slot: *LeafPage, predicted: ?u32) u64 {
+    defer slot.pthread = pthread;
+    if (pthread == 0) return 0;
+    if (pthread == slot.pthread) if (predicted) |tid| if (pthread_tid.plausibleTid(tid)) return tid;
+    const at = s.tid_offset orelse return pthread;
+    const tid = s.memory.readValue(u32, pthread + at) catch return pthread;
+    return if (pthread_tid.plausibleTid(tid)) tid else pthread;
+}
+
+/// 3.8-3.10: learns where the tid is in `struct pthread` from the main thread, once.
+fn learnTidOffset(s: *Sampler, main_pthread: u64) void {
+    if (s.tid_offset_searched or main_pthread == 0) return;
+    s.tid_offset_searched = true;
+    var bytes: [limits.pthread_scan_bytes]u8 = undefined;
+    s.memory.read(main_pthread, &bytes) catch return;
+    s.tid_offset = pthread_tid.findTidOffset(&bytes, @intCast(s.options.pid));
+    const line = if (s.tid_offset != null) "tachyon-helper: kernel thread ids from struct pthread\n" else "tachyon-helper: no tid found in the main thread's struct pthread; thread ids are pthread_t values\n";
+    _ = linux.write(2, line.ptr, line.len);
+}
+
 /// Reads a thread state, its interpreter's GIL word and, in the same system call, the pages
 /// around the thread's leaf frame as it was at its previous sample: in steady state a tick
 /// needs this read and the batched read of code headers, nothing else. The frame cache starts
@@ -462,7 +494,9 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     var gil_locked: [4]u8 = @splat(0);
     var gil_holder: [8]u8 = @splat(0);
     var gc_collecting: [4]u8 = @splat(0);
-    var segments: [4 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages)]RemoteMemory.Segment = undefined;
+    // Thread state, two GIL words, the collector's word, the predicted frame pages and
+    // (3.8-3.10) a tid.
+    var segments: [4 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages) + 1]RemoteMemory.Segment = undefined;
     segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
     var count: usize = 1;
     if (t.holds_gil == null) {
@@ -487,9 +521,18 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     } else if (slot.page != 0) {
         planned = s.frame_cache.plan(slot.page, segments[count..]);
     }
-    const read = try s.memory.readSegments(segments[0 .. count + planned]);
+    // 3.8-3.10: the tid of the thread's `pthread_t` as it was last time, read last so that a
+    // thread that has ended cannot spoil the pages before it.
+    var tid_bytes: [4]u8 = @splat(0);
+    var tid_segment: usize = 0;
+    if (t.id_is_pthread and slot.pthread != 0) if (s.tid_offset) |at| {
+        tid_segment = 1;
+        segments[count + planned] = .{ .address = slot.pthread + at, .buffer = &tid_bytes };
+    };
+    const read = try s.memory.readSegments(segments[0 .. count + planned + tid_segment]);
     if (read < prefix_bytes) return error.Unmapped;
     s.frame_cache.commit(segments[count .. count + planned], (read - prefix_bytes) / limits.page_bytes);
+    const tid_read = tid_segment == 1 and read == prefix_bytes + planned * limits.page_bytes + 4;
 
     // 3.11/3.12: the thread state points to a `_PyCFrame`, which points to the top frame.
     const top = word(&bytes, t.current_frame);
@@ -497,10 +540,11 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
         (if (top == 0) 0 else try s.memory.readValue(u64, top + at))
     else
         top;
+    const thread_id = word(&bytes, t.native_thread_id);
     const state: ThreadState = .{
         .next = word(&bytes, t.next),
         .current_frame = current_frame,
-        .native_thread_id = word(&bytes, t.native_thread_id),
+        .native_thread_id = if (t.id_is_pthread) s.tidOfPthread(thread_id, slot, if (tid_read) std.mem.readInt(u32, &tid_bytes, .little) else null) else thread_id,
         .base_frame = if (t.base_frame) |at| word(&bytes, at) else 0,
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
         .gil_locked = std.mem.readInt(i32, &gil_locked, .little) != 0,

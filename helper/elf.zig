@@ -17,7 +17,7 @@ pub const Source = union(enum) {
     bytes: []const u8,
 
     /// Reads up to `buffer.len` bytes at `offset`; returns how many were read.
-    fn pread(source: Source, buffer: []u8, offset: u64) usize {
+    pub fn pread(source: Source, buffer: []u8, offset: u64) usize {
         switch (source) {
             .fd => |fd| {
                 const rc = std.os.linux.pread(fd, buffer.ptr, buffer.len, @bitCast(offset));
@@ -52,6 +52,8 @@ pub const Info = struct {
     py_version_address: ?u64 = null,
     /// `_Py_NegativeRefcount` is exported only by `Py_REF_DEBUG` (debug) builds.
     debug_build: bool = false,
+    /// File range of `.rodata`, where string literals such as `PY_VERSION` live.
+    rodata: ?struct { offset: u64, size: u64 } = null,
     loads: [limits.elf_headers_max]Load = undefined,
     load_count: usize = 0,
 };
@@ -121,6 +123,7 @@ const Sym = extern struct {
 const pt_load = 1;
 const sht_symtab = 2;
 const sht_dynsym = 11;
+const sht_nobits = 8;
 
 comptime {
     std.debug.assert(@sizeOf(Ehdr) == 64 and @sizeOf(Phdr) == 56);
@@ -153,6 +156,7 @@ pub fn inspect(source: Source) Error!Info {
     var section_names: StringWindow = .{ .source = source, .table = sections[ehdr.shstrndx] };
     for (sections) |section| {
         if (section_names.eql(section.name, ".PyRuntime") and section.addr != 0) info.runtime_address = section.addr;
+        if (section_names.eql(section.name, ".rodata") and section.type != sht_nobits) info.rodata = .{ .offset = section.offset, .size = section.size };
     }
     for ([_]u32{ sht_dynsym, sht_symtab }) |wanted_type| {
         for (sections) |section| {

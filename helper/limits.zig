@@ -103,6 +103,12 @@ pub const blocking_wait_attempts_max = 16;
 pub const blocking_rate_hz_max = 1000;
 /// How often a `stats` message is sent.
 pub const stats_interval_ns = std.time.ns_per_s;
+/// Bytes of `.rodata` searched for the `PY_VERSION` string.
+pub const rodata_scan_bytes_max = 64 << 20;
+/// Bytes of the main thread's `struct pthread` searched for its tid (glibc keeps it near 0x2d0).
+pub const pthread_scan_bytes = 2048;
+/// Largest kernel thread id (`/proc/sys/kernel/pid_max` cannot exceed 2^22).
+pub const pid_max = 1 << 22;
 
 comptime {
     std.debug.assert(frame_read_ahead_pages <= frame_cache_pages);

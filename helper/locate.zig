@@ -20,6 +20,7 @@ const procfs = @import("procfs.zig");
 const proc_maps = @import("proc_maps.zig");
 const py_offsets = @import("py_offsets.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
+const version_string = @import("version_string.zig");
 
 pub const Target = struct {
     offsets: py_offsets.PyOffsets,
@@ -77,7 +78,7 @@ pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnos
         const runtime_link_address = info.runtime_address orelse continue;
         // Without `Py_Version` (before 3.11), the version is in a file name: preferably the
         // runtime's own file, else another candidate's (a renamed executable linked to libpython).
-        const hint = version_hint orelse versionFromName(basename(candidate.path)) orelse
+        const hint = version_hint orelse versionFromString(.{ .fd = fd }, &info) orelse versionFromName(basename(candidate.path)) orelse
             for (candidates[0..count]) |other| {
                 if (versionFromName(basename(other.path))) |name_hint| break name_hint;
             } else null;
@@ -120,6 +121,12 @@ fn fromRuntime(
     const offsets = if (builtin) |layout| offsets: {
         const hint = version_hint.?;
         if (debug_build) return diagnostic.fail(.python_unsupported, "process {d} runs a debug build of Python {s}, which the built-in layouts do not describe", .{ pid, hint.format(&text) });
+        // Alphas and betas moved fields around (3.8.0a1-a4 differ in `_PyRuntime`); the tables
+        // describe final releases, which keep the layout through a minor's patch releases.
+        const level = (hint.hex >> 4) & 0xf;
+        if ((hint.hex >> 8) & 0xff != 0xff and (level == 0xa or level == 0xb)) {
+            return diagnostic.fail(.python_unsupported, "process {d} runs Python {s}, a pre-release the built-in layouts do not describe ({s})", .{ pid, hint.format(&text), supported });
+        }
         // A version from a file name has no micro level: send major and minor only.
         const version_hex = if ((hint.hex >> 8) & 0xff == 0xff) hint.hex & 0xffff0000 else hint.hex;
         const built = py_offsets.fromBuiltin(layout, version_hex) catch
@@ -254,7 +261,7 @@ const VersionHint = struct {
     hex: u32,
     method: Method = .py_version_symbol,
 
-    const Method = enum { py_version_symbol, file_name };
+    const Method = enum { py_version_symbol, version_string, file_name };
 
     /// "3.12.1", "3.15.0b3", or "3.12" when only the minor is known (micro 0xff).
     fn format(hint: VersionHint, buffer: []u8) []const u8 {
@@ -273,6 +280,25 @@ const VersionHint = struct {
         return std.fmt.bufPrint(buffer, "{d}.{d}.{d}{s}{d}", .{ major, minor, micro, level_text, serial }) catch unreachable;
     }
 };
+
+/// The `PY_VERSION` literal in the file's `.rodata` (version_string.zig), read in blocks.
+fn versionFromString(source: elf.Source, info: *const elf.Info) ?VersionHint {
+    const rodata = info.rodata orelse return null;
+    var block: [64 * 1024]u8 = undefined;
+    var scan: version_string.Scan = .{};
+    const end = rodata.offset + @min(rodata.size, limits.rodata_scan_bytes_max);
+    var offset = rodata.offset;
+    while (offset < end) {
+        const want: usize = @intCast(@min(block.len, end - offset));
+        const got = source.pread(block[0..want], offset);
+        if (got == 0) break;
+        scan.feed(block[0..got]);
+        if (offset + got >= end or got <= version_string.overlap_bytes) break;
+        // Step back so a version string cut by the block's end is seen whole in the next one.
+        offset += got - @min(got, version_string.overlap_bytes);
+    }
+    return .{ .hex = scan.result() orelse return null, .method = .version_string };
+}
 
 fn basename(path: []const u8) []const u8 {
     const slash = std.mem.findScalarLast(u8, path, '/') orelse return path;

@@ -163,6 +163,8 @@ test {
     _ = @import("proc_maps.zig");
     _ = @import("elf.zig");
     _ = @import("RemoteMemory.zig");
+    _ = @import("pthread_tid.zig");
+    _ = @import("version_string.zig");
     _ = @import("py_offsets.zig");
     _ = @import("pep393.zig");
     _ = @import("cycle.zig");

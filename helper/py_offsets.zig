@@ -45,8 +45,9 @@ pub const PyOffsets = struct {
         cframe_current_frame: ?u64 = null,
         /// The kernel thread id; before 3.11, where no such field exists, the `pthread_t`.
         native_thread_id: u64,
-        /// Whether `native_thread_id` is the kernel thread id (3.11+), not the `pthread_t`.
-        native_id_is_tid: bool = true,
+        /// Whether `native_thread_id` holds a `pthread_t` (3.8-3.10) that the sampler maps to
+        /// the kernel tid (pthread_tid.zig).
+        id_is_pthread: bool = false,
         /// 3.15: a pointer to the sentinel frame every complete chain ends at (the sentinel
         /// itself is embedded past `PyThreadState`; checked live on 3.15.2).
         base_frame: ?u64,
@@ -362,7 +363,7 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
             .current_frame = try aligned(layout.thread_frame, 8),
             .cframe_current_frame = if (layout.cframe_current_frame) |at| try aligned(at, 8) else null,
             .native_thread_id = try aligned(layout.thread_id, 8),
-            .native_id_is_tid = layout.thread_id_is_native,
+            .id_is_pthread = !layout.thread_id_is_native,
             .base_frame = null,
             .holds_gil = null,
             .exc_info = try aligned(layout.thread_exc_info, 8),

@@ -7,7 +7,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Recorder } from '../model/recorder.js';
 import type { ProfileMode } from '../model/modes.js';
-import type { Profile } from '../model/profile.js';
+import { formatPythonVersion, type Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
@@ -79,6 +79,10 @@ export class Recording {
   async attached(): Promise<void> {
     const first = await Promise.race([this.session.hello.then(() => undefined), this.session.done]);
     if (first !== undefined) throw this.failureBeforeHello(first);
+    const hello = await this.session.hello;
+    if (this.options.verbose) {
+      this.io.stderr(`tachyon: Python ${formatPythonVersion(hello.pythonVersionHex)} in ${hello.runtimePath}, layout from ${hello.layoutSource.replace(/_/g, ' ')}`);
+    }
   }
 
   stop(): void {
