@@ -16,6 +16,8 @@ stop_on_stdin_eof: bool = false,
 retries: u32 = limits.retries_default,
 /// Read each sampled thread's OS state (`on_cpu` status bit) from `/proc/PID/task/TID/stat`.
 cpu_state: bool = false,
+/// Report `<native>` frames where C called into Python (3.12+).
+native: bool = false,
 /// Stop the target's threads around each tick (`Stopper.zig`).
 blocking: bool = false,
 
@@ -27,7 +29,7 @@ pub const Command = union(enum) {
 
 pub const usage =
     \\usage: tachyon-helper --pid=PID [--rate-hz=1000] [--duration-ms=0] [--all-threads]
-    \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state]
+    \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state] [--native]
     \\                      [--blocking]  (rate at most 1000 Hz)
     \\       tachyon-helper --version
     \\       tachyon-helper --help
@@ -53,6 +55,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         if (std.mem.eql(u8, key, "version")) return .version;
         if (std.mem.eql(u8, key, "all-threads")) {
             options.all_threads = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "native")) {
+            options.native = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "blocking")) {
             options.blocking = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "cpu-state")) {

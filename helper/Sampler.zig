@@ -623,7 +623,21 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
                     .lasti_bytes, .lasti_units => @bitCast(@as(i64, std.mem.readInt(i32, bytes[@intCast(f.instr_ptr)..][0..4], .little))),
                 };
                 depth += 1;
+                // 3.11: this frame was called from C; its caller's frames are below `<native>`.
+                if (f.is_entry) |at| if (s.options.native and bytes[@intCast(at)] != 0 and depth < limits.stack_depth_max) {
+                    s.executables[depth] = native_marker;
+                    s.instr_ptrs[depth] = 0;
+                    depth += 1;
+                };
             }
+        } else if (s.options.native and depth > 0 and depth < limits.stack_depth_max and frame != thread.base_frame and
+            s.executables[depth - 1] != native_marker)
+        {
+            // C called into Python here (an entry or C-stack shim frame, 3.12+): `<native>`,
+            // below the frames it called. Never a leaf; the 3.15 sentinel is no call.
+            s.executables[depth] = native_marker;
+            s.instr_ptrs[depth] = 0;
+            depth += 1;
         }
         last_frame = frame;
         frame = word(&bytes, f.previous);
@@ -644,12 +658,16 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     return ints;
 }
 
+/// The executable recorded for a `<native>` frame (`--native`): odd, so never an object.
+const native_marker: u64 = 1;
+
 /// Turns the stack's executables into code ids and its instruction pointers into indexes,
 /// reading every distinct code header in one batch.
 fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     const code_size: usize = @intCast(s.offsets.code.size);
     s.distinct.clear();
     for (s.executables[0..depth]) |executable| {
+        if (executable == native_marker) continue;
         if (executable == 0 or executable % 8 != 0) return error.Torn;
         _ = s.distinct.indexOf(executable);
     }
@@ -664,6 +682,11 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
         s.distinct.size_units[i] = known.size_units;
     }
     for (0..depth) |level| {
+        if (s.executables[level] == native_marker) {
+            s.frame_ints[2 * level] = 0;
+            s.frame_ints[2 * level + 1] = wire.native_instr_index;
+            continue;
+        }
         const i = s.distinct.indexOf(s.executables[level]);
         const index = try instrIndex(s.offsets, s.executables[level], s.instr_ptrs[level]);
         if (index > s.distinct.size_units[i]) return error.Torn;

@@ -68,6 +68,8 @@ pub const PyOffsets = struct {
         instr_kind: InstrKind = .pointer,
         /// 3.11+: the frame's owner byte; older frames are all Python functions.
         owner: ?u64,
+        /// 3.11: `is_entry` (bool), set on the first frame of each call from C into Python.
+        is_entry: ?u64 = null,
         /// Before 3.11: `ob_refcnt` of the frame object. A freed frame (on the free list or a
         /// code object's zombie frame) has 0, and its `f_back` is stale or links the free list.
         refcount: ?u64 = null,
@@ -299,6 +301,7 @@ pub const BuiltinLayout = struct {
     /// `f_lasti` before 3.11, `prev_instr` on 3.11/3.12.
     frame_instr: u64,
     frame_owner: ?u64,
+    frame_is_entry: ?u64,
     thread_exc_info: u64,
     thread_exc_state: u64,
     exc_item_value: u64,
@@ -377,6 +380,7 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
             .instr_ptr = try aligned(layout.frame_instr, if (has_frame_objects) 4 else 8),
             .instr_kind = if (!has_frame_objects) .prev_pointer else if (minor_version >= 10) .lasti_units else .lasti_bytes,
             .owner = layout.frame_owner,
+            .is_entry = layout.frame_is_entry,
             .refcount = if (has_frame_objects) try aligned(layout.ob_refcnt, 8) else null,
             .read_bytes = 0,
         },
@@ -405,7 +409,7 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
     const t = offsets.thread;
     offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id, t.exc_info, t.exc_state + offsets.exc_item.previous);
     const f = offsets.frame;
-    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner orelse 0, f.refcount orelse 0);
+    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner orelse 0, f.refcount orelse 0, f.is_entry orelse 0);
     if (offsets.thread.read_bytes > @min(limits.thread_state_bytes_max, layout.thread_size)) return error.Inconsistent;
     if (offsets.frame.read_bytes > 256) return error.Inconsistent;
     if (offsets.code.size > limits.code_header_bytes_max) return error.Inconsistent;

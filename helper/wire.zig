@@ -9,7 +9,9 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const protocol_version = 1;
+pub const protocol_version = 2;
+/// A frame `0, native_instr_index` is a `<native>` frame (`--native`); `0, 0` the truncation marker.
+pub const native_instr_index = 1;
 pub const helper_version = "0.1.0";
 
 pub const MessageKind = enum(u8) {

@@ -64,6 +64,12 @@ int main(void) {
     SHOW("frame_instr", offsetof(_PyInterpreterFrame, prev_instr));
     SHOW("frame_owner", offsetof(_PyInterpreterFrame, owner));
 #endif
+#if PY_VERSION_HEX >= 0x030b0000 && PY_VERSION_HEX < 0x030c0000
+    /* 3.11 marks the first frame of each C-to-Python entry; 3.12+ push a shim frame instead. */
+    SHOW("frame_is_entry", offsetof(_PyInterpreterFrame, is_entry));
+#else
+    NONE("frame_is_entry");
+#endif
     /* The handled-exception stack: `exc_info` points at the top `_PyErr_StackItem`, whose
      * bottom one is embedded as `exc_state`. */
     SHOW("thread_exc_info", offsetof(PyThreadState, exc_info));

@@ -20,6 +20,7 @@ export interface SamplingFlags {
   gc?: boolean;
   realtimeStats?: boolean;
   blocking?: boolean;
+  native?: boolean;
   output?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
   [format: string]: unknown;
@@ -45,6 +46,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('--mode <mode>', 'which samples to keep: wall (all), cpu (threads on a CPU), gil (the thread holding the GIL), exception (threads handling an exception)', 'wall')
     .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
     .option('--blocking', 'stop every thread of the target around each sample (ptrace) for fully consistent stacks; at most 1 kHz; the target is never left stopped')
+    .option('--native', 'show a <native> frame where C code called into Python (CPython 3.12+; before, C calls leave no trace in the stack)')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
   for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
@@ -73,6 +75,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     gc: flags.gc !== false,
     realtimeStats: flags.realtimeStats === true,
     blocking: flags.blocking === true,
+    native: flags.native === true,
     verbose: flags.verbose === true,
     argv,
     toolVersion: context.toolVersion,

@@ -23,6 +23,8 @@ export interface HelperRequest {
   cpuState?: boolean;
   /** Stop the target's threads around each sample (ptrace); at most BLOCKING_RATE_HZ_MAX. */
   blocking?: boolean;
+  /** `<native>` frames where C called into Python (3.12+). */
+  native?: boolean;
   verbose: boolean;
 }
 
@@ -54,6 +56,7 @@ export class HelperSession {
     if (options.allThreads) args.push('--all-threads');
     if (options.cpuState === true) args.push('--cpu-state');
     if (options.blocking === true) args.push('--blocking');
+    if (options.native === true) args.push('--native');
     // node's own spawn, not execa: attach then starts without loading execa's module tree, which
     // is half of tachyon's start-up CPU (docs/benchmarks.md).
     const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
