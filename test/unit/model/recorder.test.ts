@@ -74,7 +74,7 @@ t.test('a new code id for a replaced code object gives the new name', async (t) 
 
 t.test('protocol violations throw', async (t) => {
   t.throws(() => record([sample(1, [])]), /before hello/);
-  t.throws(() => record([{ ...hello, protocolVersion: 2 } as Message]), /protocol 2.*speaks 1/);
+  t.throws(() => record([{ ...hello, protocolVersion: 1 } as Message]), /protocol 1.*speaks 2/);
   t.throws(() => record([hello, sample(1_001_000_000, [5, 0])]), /code id 5 before its code record/);
   t.throws(() => record([hello, hello]), /second hello/);
 });
