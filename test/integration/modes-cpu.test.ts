@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
-import { describe, runScenario, SHARE_TOLERANCE_POINTS } from '../helpers/modes.js';
+import { close, describe, runScenario } from '../helpers/modes.js';
 
 const fixtures = installFixtures();
 
@@ -18,15 +18,15 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
     t.equal(wall.tids.size, 2, 'wall mode shows both threads');
     for (const [name, share] of Object.entries(wall.truth.wall_all as Record<string, number>)) {
       const sampled = wall.share(name);
-      t.ok(Math.abs(sampled - share) * 100 < SHARE_TOLERANCE_POINTS, `wall: ${describe(name, share, sampled, wall.total)}`);
+      t.ok(close(wall, share, sampled), `wall: ${describe(name, share, sampled, wall)}`);
     }
 
     const cpu = await runScenario(interpreter, fixtures, 'cpu', ['-a', '--mode', 'cpu']);
     t.equal(cpu.exitCode, 0, cpu.stderr);
-    t.equal(cpu.share('sleeper'), 0, 'cpu mode leaves out the sleeping thread');
+    t.ok(cpu.share('sleeper') < cpu.share('alpha_cpu') / 5, `cpu mode leaves out the sleeping thread (${(cpu.share('sleeper') * 100).toFixed(2)}%: state R only while it wakes up)`);
     for (const [name, share] of Object.entries(cpu.truth.cpu as Record<string, number>)) {
       const sampled = cpu.share(name);
-      t.ok(Math.abs(sampled - share) * 100 < SHARE_TOLERANCE_POINTS, `cpu: ${describe(name, share, sampled, cpu.total)}`);
+      t.ok(close(cpu, share, sampled), `cpu: ${describe(name, share, sampled, cpu)}`);
     }
     t.ok(cpu.total < wall.total * 0.6, `cpu mode keeps fewer samples (${cpu.total} of about ${wall.total})`);
   });

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
-import { describe, runScenario, SHARE_TOLERANCE_POINTS } from '../helpers/modes.js';
+import { close, describe, runScenario } from '../helpers/modes.js';
 
 const fixtures = installFixtures();
 
@@ -16,7 +16,7 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
     t.equal(run.exitCode, 0, run.stderr);
     const truth = run.truth.gc as number;
     const sampled = run.share('<GC>');
-    t.ok(Math.abs(sampled - truth) * 100 < SHARE_TOLERANCE_POINTS, describe('<GC>', truth, sampled, run.total));
+    t.ok(close(run, truth, sampled), describe('<GC>', truth, sampled, run));
 
     const off = await runScenario(interpreter, fixtures, 'gc', ['--no-gc'], 1);
     t.equal(off.exitCode, 0, off.stderr);

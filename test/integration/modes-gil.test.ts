@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
-import { describe, runScenario, SHARE_TOLERANCE_POINTS } from '../helpers/modes.js';
+import { close, describe, runScenario } from '../helpers/modes.js';
 
 const fixtures = installFixtures();
 
@@ -17,7 +17,7 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
     t.equal(run.exitCode, 0, run.stderr);
     for (const [name, share] of Object.entries(run.truth.gil as Record<string, number>)) {
       const sampled = run.share(name);
-      t.ok(Math.abs(sampled - share) * 100 < SHARE_TOLERANCE_POINTS, describe(name, share, sampled, run.total));
+      t.ok(close(run, share, sampled), describe(name, share, sampled, run));
     }
   });
 }
