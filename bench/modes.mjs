@@ -81,7 +81,7 @@ function measureStdlib(run) {
   const result = spawnSync('chroot', [chroot, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '--mode', run.mode, ...flags, '--collapsed', '-o', inside, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
   const truth = JSON.parse(result.stdout.trim().split('\n').pop())[run.truth];
-  const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8').replace(/^/gm, 'tid:0;'));
+  const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8'));
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   return { total, rows };
 }

@@ -19,6 +19,9 @@ import type { Interpreter } from './interpreters.js';
 export const SHARE_TOLERANCE_POINTS = 3;
 export const LOADED_SHARE_TOLERANCE_POINTS = 15;
 export const LOADED_MISSED_PCT = 5;
+/** Above this share of missed ticks the machine is overloaded; each test also has a check that load cannot skew. */
+export const OVERLOADED_SHARE_TOLERANCE_POINTS = 25;
+export const OVERLOADED_MISSED_PCT = 20;
 
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-modes-'));
 
@@ -30,6 +33,8 @@ export interface ModeRun {
   total: number;
   /** Share (0..1) of kept samples whose stack holds a frame of `func`. */
   share(func: string): number;
+  /** Share of kept samples with a frame of `func` at `line`. */
+  lineShare(func: string, line: number): number;
   tids: Set<number>;
   /** The tolerance for this run's shares (wider when the machine was too loaded to sample evenly). */
   tolerancePoints: number;
@@ -51,11 +56,12 @@ export async function runScenario(interpreter: Interpreter, fixtures: string, sc
   }
   return {
     missedPct,
-    tolerancePoints: missedPct > LOADED_MISSED_PCT ? LOADED_SHARE_TOLERANCE_POINTS : SHARE_TOLERANCE_POINTS,
+    tolerancePoints: missedPct > OVERLOADED_MISSED_PCT ? OVERLOADED_SHARE_TOLERANCE_POINTS : missedPct > LOADED_MISSED_PCT ? LOADED_SHARE_TOLERANCE_POINTS : SHARE_TOLERANCE_POINTS,
     exitCode: result.exitCode,
     stderr: result.stderr,
     truth: JSON.parse(last.startsWith('{') ? last : '{}') as ModeRun['truth'],
     total,
+    lineShare: (func, line) => (total === 0 ? 0 : lines.filter((l) => l.frames.some((f) => f.func === func && f.line === line)).reduce((n, l) => n + l.count, 0) / total),
     share: (func) => (total === 0 ? 0 : lines.filter((l) => l.frames.some((f) => f.func === func)).reduce((n, l) => n + l.count, 0) / total),
     tids: new Set(lines.map((l) => l.tid)),
   };

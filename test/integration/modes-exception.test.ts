@@ -4,10 +4,14 @@
  * their total times, exception mode only the time inside the except blocks.
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { FIXTURES_SRC } from '../helpers/interpreters.js';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
 import { close, describe, runScenario } from '../helpers/modes.js';
 
 const fixtures = installFixtures();
+// The line of handle() that spins outside the except block: never in exception mode.
+const outsideLine = readFileSync(`${FIXTURES_SRC}/modes.py`, 'utf8').split('\n').indexOf('    spin(outside)') + 1;
 
 for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
   t.test(`wall and exception modes match the truth (${interpreter.label})`, async (t) => {
@@ -19,6 +23,9 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
         const sampled = run.share(name);
         t.ok(close(run, share, sampled), `${mode}: ${describe(name, share, sampled, run)}`);
       }
+      const outside = run.lineShare('handle', outsideLine);
+      if (mode === 'exception') t.ok(outside < 0.01, `exception mode: ${(outside * 100).toFixed(2)}% of samples outside the except block`);
+      else t.ok(outside > 0.2, `wall mode: ${(outside * 100).toFixed(2)}% of samples outside the except block`);
     }
   });
 }

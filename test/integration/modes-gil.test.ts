@@ -19,5 +19,6 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
       const sampled = run.share(name);
       t.ok(close(run, share, sampled), describe(name, share, sampled, run));
     }
+    t.ok(run.share('c_call') < 0.01, `the thread in a C call without the GIL is left out (${(run.share('c_call') * 100).toFixed(2)}%)`);
   });
 }
