@@ -70,7 +70,8 @@ function measure(interpreter, run) {
   const truth = JSON.parse(result.stdout.trim().split('\n').pop())[run.truth];
   const { total, share } = sharesFrom(readFileSync(out, 'utf8'));
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
-  return { total, rows };
+  const missed = /Missed samples: \d+ \(([\d.]+)%/.exec(result.stderr)?.[1];
+  return { total, rows, missed: missed === undefined ? '?' : `${missed}%` };
 }
 
 function measureStdlib(run) {
@@ -90,8 +91,8 @@ const pct = (x) => (x * 100).toFixed(2);
 const lines = [];
 lines.push(`Measured with \`node bench/modes.mjs\` (${seconds} s per run, 1 kHz, ${new Date().toISOString().slice(0, 10)}): each function's share of the kept samples against the truth modes.py measured, as \`sampled (truth)\`, and the worst error in points. cpu/gil scenarios use \`-a\`.`);
 lines.push('');
-lines.push('| interpreter | scenario / mode | samples | shares: sampled (truth) | worst error (points) |');
-lines.push('|---|---|---|---|---|');
+lines.push('| interpreter | scenario / mode | samples | ticks missed | shares: sampled (truth) | worst error (points) |');
+lines.push('|---|---|---|---|---|---|');
 const sources = interpreters.map((i) => ({ label: i.label, measure: (run) => measure(i, run) }));
 if (args.stdlib) sources.push({ label: '3.15 stdlib profiler', measure: measureStdlib });
 for (const source of sources) {
@@ -99,11 +100,11 @@ for (const source of sources) {
     const result = source.measure(run);
     const name = `${run.scenario} / ${run.mode}`;
     if (result.error) {
-      lines.push(`| ${source.label} | ${name} | – | failed: ${result.error.replace(/\|/g, '/')} | – |`);
+      lines.push(`| ${source.label} | ${name} | – | – | failed: ${result.error.replace(/\|/g, '/')} | – |`);
     } else {
       const worst = Math.max(...result.rows.map(([, t, s]) => Math.abs(t - s) * 100));
       const cells = result.rows.map(([n, t, s]) => `${n} ${pct(s)} (${pct(t)})`).join(', ');
-      lines.push(`| ${source.label} | ${name} | ${result.total} | ${cells} | ${worst.toFixed(2)} |`);
+      lines.push(`| ${source.label} | ${name} | ${result.total} | ${result.missed ?? '–'} | ${cells} | ${worst.toFixed(2)} |`);
     }
     process.stderr.write(`${lines[lines.length - 1]}\n`);
   }
