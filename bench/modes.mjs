@@ -63,11 +63,16 @@ export function sharesFrom(collapsed) {
   return { total, share: (name) => (total > 0 ? (counts.get(name) ?? 0) / total : 0) };
 }
 
+/** modes.py's JSON line (the stdlib profiler prints its own lines after it). */
+function truthFrom(stdout) {
+  return JSON.parse(stdout.split('\n').filter((line) => line.startsWith('{')).pop() ?? '{}');
+}
+
 function measure(interpreter, run) {
   const out = path.join(work, 'out.txt');
   const result = spawnSync(process.execPath, [cli, 'run', '--python', interpreter.python, '--mode', run.mode, ...run.flags, '--collapsed', '-o', out, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
-  const truth = JSON.parse(result.stdout.trim().split('\n').pop())[run.truth];
+  const truth = truthFrom(result.stdout)[run.truth];
   const { total, share } = sharesFrom(readFileSync(out, 'utf8'));
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   const missed = /Missed samples: \d+ \(([\d.]+)%/.exec(result.stderr)?.[1];
@@ -81,7 +86,7 @@ function measureStdlib(run) {
   const flags = run.flags.includes('-a') ? ['-a'] : [];
   const result = spawnSync('chroot', [chroot, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '--mode', run.mode, ...flags, '--collapsed', '-o', inside, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
-  const truth = JSON.parse(result.stdout.trim().split('\n').pop())[run.truth];
+  const truth = truthFrom(result.stdout)[run.truth];
   const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8'));
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   return { total, rows };
