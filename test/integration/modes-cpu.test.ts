@@ -23,7 +23,9 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
 
     const cpu = await runScenario(interpreter, fixtures, 'cpu', ['-a', '--mode', 'cpu']);
     t.equal(cpu.exitCode, 0, cpu.stderr);
-    t.ok(cpu.share('sleeper') < cpu.share('alpha_cpu') / 5, `cpu mode leaves out the sleeping thread (${(cpu.share('sleeper') * 100).toFixed(2)}%: state R only while it wakes up)`);
+    // Wall mode gives the sleeping thread half the samples; cpu mode only the moments it is
+    // runnable after waking (10 times a second; longer on a loaded machine, where it waits for a CPU).
+    t.ok(cpu.share('sleeper') < 0.2, `cpu mode leaves out the sleeping thread (${(cpu.share('sleeper') * 100).toFixed(2)}% of cpu samples, against 50% in wall mode)`);
     for (const [name, share] of Object.entries(cpu.truth.cpu as Record<string, number>)) {
       const sampled = cpu.share(name);
       t.ok(close(cpu, share, sampled), `cpu: ${describe(name, share, sampled, cpu)}`);
