@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up Tachyon on a fresh machine: the pinned Zig (from PyPI's ziglang), the npm packages, and
 # the build (helper + TypeScript). With --test it also builds the Debian sid chroot that holds the
-# CPython 3.13/3.14/3.15 builds the tests profile (scripts/setup-chroot.sh). Safe to re-run.
+# CPython 3.13/3.14/3.15 builds the tests profile (scripts/setup-chroot.sh) and Debian's chromium,
+# the headless browser the HTML report tests drive. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +36,14 @@ npm run --silent build
 
 if [ "$with_test" = 1 ]; then
   bash scripts/setup-chroot.sh
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "setup: error: the browser tests need Debian's chromium; install it as root: apt-get install -y chromium" >&2
+      exit 1
+    fi
+    echo "setup: installing Debian's chromium (for the browser tests of the HTML reports)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
+  fi
 fi
 echo "setup: done (tachyon: node dist/cli.js, helper: zig-out/bin/tachyon-helper)"

@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { readEnvironment } from './config/env.js';
 import { registerAttachCommand } from './commands/attach.js';
 import { registerDumpCommand } from './commands/dump.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { CommandContext } from './commands/shared.js';
 import type { Io } from './commands/record.js';
@@ -33,7 +34,10 @@ Examples:
   tachyon run script.py arg1            profile a script, print a pstats table
   tachyon run -r 10khz --collapsed -m mypkg.cli   10 kHz, collapsed stacks to collapsed_PID.txt
   tachyon attach -d 30 -a 1234          30 s of every thread of process 1234
-  tachyon dump -a 1234                  the current stack of every thread of process 1234`;
+  tachyon dump -a 1234                  the current stack of every thread of process 1234
+  tachyon run --flamegraph --browser script.py   an offline HTML flamegraph, opened when written
+  tachyon run --binary script.py        save a capture (binary_PID.bin) ...
+  tachyon replay binary_1234.bin --gecko    ... and turn it into any report later`;
 
 function toolVersion(): string {
   try {
@@ -80,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   registerRunCommand(program, context, io, setExitCode);
   registerAttachCommand(program, context, io, setExitCode);
   registerDumpCommand(program, context, io, setExitCode);
+  registerReplayCommand(program, context, io, setExitCode);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeErr: () => undefined });
 
   try {
@@ -88,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       const message = error.message.replace(/^error: /, '');
-      const command = argv.find((a) => a === 'run' || a === 'attach');
+      const command = argv.find((a) => a === 'run' || a === 'attach' || a === 'replay');
       printError(new TachyonError(ExitCode.usage, message, `see tachyon ${command ? `${command} ` : ''}--help`));
       return ExitCode.usage;
     }

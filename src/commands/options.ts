@@ -5,7 +5,7 @@
  */
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
-import { OUTPUT_FORMAT_NAMES, type OutputFormatName } from '../output/index.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, formatFlagKey, type OutputFormatName } from '../output/index.js';
 import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
@@ -70,7 +70,7 @@ export function parseSort(text: string): PstatsSortKey {
   throw new TachyonError(ExitCode.usage, `invalid --sort '${text}'`, `choose one of: ${PSTATS_SORT_KEYS.join(', ')}`);
 }
 
-/** commander's flags: one boolean per output format (`--collapsed` → `collapsed`), plus the pstats options. */
+/** commander's flags: one per output format (`--collapsed` → `collapsed: true`, `--diff-flamegraph B` → `diffFlamegraph: 'B'`), plus the pstats options. */
 export interface FormatFlags {
   [format: string]: unknown;
   sort?: string;
@@ -80,7 +80,11 @@ export interface FormatFlags {
 
 /** The one output format asked for; pstats when none is. */
 export function chooseFormat(flags: FormatFlags): OutputFormatName {
-  const chosen = OUTPUT_FORMAT_NAMES.filter((name) => flags[name] === true);
+  // A boolean flag is true when given; one with a value (--diff-flamegraph BASELINE) is a string.
+  const chosen = OUTPUT_FORMAT_NAMES.filter((name) => {
+    const value = flags[formatFlagKey(name)];
+    return value === true || typeof value === 'string';
+  });
   if (chosen.length > 1) {
     throw new TachyonError(ExitCode.usage, `--${chosen[0]} and --${chosen[1]} cannot be combined`, 'choose one output format per run');
   }
@@ -92,4 +96,11 @@ export function chooseFormat(flags: FormatFlags): OutputFormatName {
     }
   }
   return format;
+}
+
+/** `--browser` only goes with a format a browser shows. */
+export function checkBrowser(format: OutputFormatName, browser: boolean): void {
+  if (!browser || OUTPUT_FORMATS[format].browserEntry !== undefined) return;
+  const html = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].browserEntry !== undefined).map((name) => formatFlag(name).replace('<', '').replace('>', '').toUpperCase().replace(/^--[A-Z-]+/, (flag) => flag.toLowerCase()));
+  throw new TachyonError(ExitCode.usage, `--browser opens an HTML report, not --${format}`, `add ${html.slice(0, -1).join(', ')} or ${html[html.length - 1]}`);
 }

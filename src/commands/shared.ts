@@ -5,9 +5,12 @@
 import { Option, type Command } from 'commander';
 import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
+import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
-import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../output/index.js';
-import { checkBlocking, chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort } from './options.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, type OutputFormatName, type OutputOptions } from '../output/index.js';
+import { loadCaptureProfile } from '../capture/load.js';
+import { loadReportAssets } from './report-assets.js';
+import { checkBlocking, checkBrowser, chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort, type FormatFlags } from './options.js';
 import { needsCpuState } from '../model/modes.js';
 import type { RecordOptions } from './record.js';
 
@@ -22,12 +25,14 @@ export interface SamplingFlags {
   blocking?: boolean;
   native?: boolean;
   output?: string;
+  capture?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
   [format: string]: unknown;
   sort?: string;
   limit?: string;
   summary?: boolean;
   verbose?: boolean;
+  browser?: boolean;
 }
 
 export interface CommandContext {
@@ -48,13 +53,39 @@ export function addSamplingOptions(command: Command): Command {
     .option('--blocking', 'stop every thread of the target around each sample (ptrace) for fully consistent stacks; at most 1 kHz; the target is never left stopped')
     .option('--native', 'show a <native> frame where C code called into Python (CPython 3.12+; before, C calls leave no trace in the stack)')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
-    .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
-  for (const name of OUTPUT_FORMAT_NAMES) command.option(`--${name}`, OUTPUT_FORMATS[name].flagHelp);
+    .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
+  addFormatOptions(command, OUTPUT_FORMAT_NAMES);
+  command.option('--browser', 'open the flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
+  command.option('--capture <path>', 'also save a capture of this run (as --binary writes) for "tachyon replay", next to the report');
   return command
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
     .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
     .option('--no-summary', 'pstats: leave out the summary of interesting functions')
     .option('-v, --verbose', 'show what the helper does (its stderr) while sampling');
+}
+
+/** The `--<format>` flags of the given formats, as the registry describes them. */
+export function addFormatOptions(command: Command, names: readonly OutputFormatName[]): void {
+  for (const name of names) command.option(formatFlag(name), OUTPUT_FORMATS[name].flagHelp);
+}
+
+/**
+ * What the writer of `format` needs beyond the profile, shared by run, attach and replay: pstats
+ * display options, the HTML assets, and for a differential flamegraph the baseline capture's
+ * profile (loaded now, so a bad baseline fails before sampling starts).
+ */
+export function outputOptionsFrom(format: OutputFormatName, flags: FormatFlags & { output?: string; diffFlamegraph?: unknown }, context: CommandContext): OutputOptions {
+  const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
+  return {
+    assets: OUTPUT_FORMATS[format].needsAssets ? loadReportAssets() : undefined,
+    baseline: format === 'diff-flamegraph' ? loadCaptureProfile(String(flags.diffFlamegraph), context.toolVersion) : undefined,
+    pstats: {
+      sort: flags.sort !== undefined ? parseSort(flags.sort) : 'nsamples',
+      limit: flags.limit !== undefined ? parseLimit(flags.limit) : 15,
+      summary: flags.summary !== false,
+      color: color && flags.output === undefined,
+    },
+  };
 }
 
 /** Checks every flag before anything starts; the PID is added once the target is known. */
@@ -64,7 +95,10 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   const format = chooseFormat(flags);
   const mode = parseMode(flags.mode ?? 'wall');
   if (flags.blocking === true) checkBlocking(rateHz, mode);
-  const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
+  checkBrowser(format, flags.browser === true);
+  if (format === 'binary' && flags.capture !== undefined) {
+    throw new TachyonError(ExitCode.usage, '--capture and --binary cannot be combined', '--binary writes the capture itself (name it with -o); --capture adds one to another format');
+  }
   return {
     helperPath: findHelper(context.env, context.warn),
     rateHz,
@@ -81,13 +115,8 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     toolVersion: context.toolVersion,
     format,
     output: flags.output,
-    outputOptions: {
-      pstats: {
-        sort: flags.sort !== undefined ? parseSort(flags.sort) : 'nsamples',
-        limit: flags.limit !== undefined ? parseLimit(flags.limit) : 15,
-        summary: flags.summary !== false,
-        color: color && flags.output === undefined,
-      },
-    },
+    browser: flags.browser === true ? (context.env.browser ?? 'xdg-open') : undefined,
+    ...(flags.capture !== undefined ? { capturePath: flags.capture } : {}),
+    outputOptions: outputOptionsFrom(format, flags, context),
   };
 }

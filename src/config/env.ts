@@ -9,6 +9,8 @@ export interface Environment {
   noColor: boolean;
   forceColor: boolean;
   path: string;
+  /** The command `--browser` opens a report with (BROWSER), else xdg-open. */
+  browser: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -17,5 +19,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
     forceColor: env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0',
     path: env.PATH ?? '',
+    browser: env.BROWSER || undefined,
   };
 }

@@ -37,6 +37,8 @@ export class Recorder {
   private gcFrame = -1;
   lastTimeNs = 0;
   stopReason: string | undefined;
+  /** Per thread: the previous sample's helper frame list and the stack it became. */
+  private readonly lastStack = new Map<number, { raw: number[]; collecting: boolean; stack: number }>();
 
   constructor(private readonly options: RecorderOptions) {
     this.mode = options.mode ?? 'wall';
@@ -69,7 +71,7 @@ export class Recorder {
           this.samplesFilteredOut++;
           break;
         }
-        const stack = this.stackFor(message.frames, message.status, symbolizer);
+        const stack = this.stackFor(message.threadId, message.frames, message.status, symbolizer);
         if (stack === -1) {
           this.samplesBeforeStart++;
           break;
@@ -95,15 +97,25 @@ export class Recorder {
     }
   }
 
-  /** The profile stack for a helper frame list; -1 when nothing is left once launcher frames are cut. */
-  private stackFor(raw: number[], status: number, symbolizer: Symbolizer): number {
+  /**
+   * The profile stack for a helper frame list; -1 when nothing is left once launcher frames are
+   * cut. A thread's stack often repeats from one sample to the next (a loop, a wait): a frame list
+   * equal to that thread's previous one, with the same `<GC>` state, maps to the same stack, since
+   * a (code id, instruction) pair always resolves to the same frame, so the symbolizing and
+   * interning are skipped.
+   */
+  private stackFor(threadId: number, raw: number[], status: number, symbolizer: Symbolizer): number {
+    const collecting = this.gc && (status & ThreadStatus.gcCollecting) !== 0;
+    const last = this.lastStack.get(threadId);
+    if (last !== undefined && last.collecting === collecting && sameNumbers(last.raw, raw)) return last.stack;
     const frames = symbolizer.frames(raw);
-    if (frames.length === 0) return -1;
-    if (this.gc && (status & ThreadStatus.gcCollecting) !== 0) {
+    if (collecting && frames.length > 0) {
       if (this.gcFrame === -1) this.gcFrame = this.builder.frame(this.builder.func(GC_FRAME_NAME, '~', 0, 'pseudo'), 0);
       frames.unshift(this.gcFrame);
     }
-    return this.builder.stack(frames);
+    const stack = frames.length === 0 ? -1 : this.builder.stack(frames);
+    this.lastStack.set(threadId, { raw, collecting, stack });
+    return stack;
   }
 
   /** The profile so far; callable at any time, e.g. after the helper died mid-run. */
@@ -125,4 +137,10 @@ export class Recorder {
       stopReason: this.stopReason ?? stopReasonIfUnknown,
     });
   }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

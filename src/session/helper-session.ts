@@ -30,6 +30,8 @@ export interface HelperRequest {
 
 export interface HelperSessionOptions extends HelperRequest {
   onMessage(message: Message): void;
+  /** Every chunk of the helper's stdout as it arrived, before decoding (for --binary captures). */
+  onChunk?(chunk: Buffer): void;
   /** Where --verbose echoes the helper's stderr. */
   log(line: string): void;
 }
@@ -98,6 +100,7 @@ export class HelperSession {
     const streamEnded = new Promise<void>((resolve) => {
       this.child.stdout.on('data', (chunk: Buffer) => {
         if (streamError !== undefined) return;
+        options.onChunk?.(chunk);
         try {
           splitter.push(chunk);
         } catch (error) {

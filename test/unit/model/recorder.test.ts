@@ -78,3 +78,21 @@ t.test('protocol violations throw', async (t) => {
   t.throws(() => record([hello, sample(1_001_000_000, [5, 0])]), /code id 5 before its code record/);
   t.throws(() => record([hello, hello]), /second hello/);
 });
+
+t.test('a frame list repeated on a thread reuses its stack; other threads and changes are kept apart', async (t) => {
+  const r = record([
+    hello,
+    code(1, '/w/x.py', '<module>', 1),
+    code(2, '/w/x.py', 'work', 10),
+    sample(1_001_000_000, [2, 0, 1, 0]),
+    sample(1_001_000_000, [2, 1, 1, 0], 78),
+    sample(1_002_000_000, [2, 0, 1, 0]),
+    sample(1_002_000_000, [2, 2, 1, 0], 78),
+    sample(1_003_000_000, [2, 2, 1, 0]),
+    sample(1_004_000_000, [2, 2, 1, 0]),
+  ]);
+  const profile = r.finish('x');
+  t.equal(writeCollapsed(profile), 'tid:77;x.py:<module>:1;x.py:work:10 2\ntid:77;x.py:<module>:1;x.py:work:13 2\ntid:78;x.py:<module>:1;x.py:work:11 1\ntid:78;x.py:<module>:1;x.py:work:13 1\n');
+  const main = profile.threads.find((th) => th.tid === 77);
+  t.same(main?.samples.stack.slice(0, 2), [main?.samples.stack[0], main?.samples.stack[0]], 'the repeat is the same stack');
+});
