@@ -16,7 +16,7 @@ stop_on_stdin_eof: bool = false,
 retries: u32 = limits.retries_default,
 /// Read each sampled thread's OS state (`on_cpu` status bit) from `/proc/PID/task/TID/stat`.
 cpu_state: bool = false,
-/// Report `<native>` frames where C called into Python (3.12+).
+/// Report `<native>` frames where C called into Python (3.11+).
 native: bool = false,
 /// Stop the target's threads around each tick (`Stopper.zig`).
 blocking: bool = false,

@@ -51,7 +51,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('--mode <mode>', 'which samples to keep: wall (all), cpu (threads on a CPU), gil (the thread holding the GIL), exception (threads handling an exception)', 'wall')
     .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
     .option('--blocking', 'stop every thread of the target around each sample (ptrace) for fully consistent stacks; at most 1 kHz; the target is never left stopped')
-    .option('--native', 'show a <native> frame where C code called into Python (CPython 3.12+; before, C calls leave no trace in the stack)')
+    .option('--native', 'show a <native> frame where C code called into Python (CPython 3.11+; before, C calls leave no trace in the stack)')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
   addFormatOptions(command, OUTPUT_FORMAT_NAMES);

@@ -23,7 +23,7 @@ export interface HelperRequest {
   cpuState?: boolean;
   /** Stop the target's threads around each sample (ptrace); at most BLOCKING_RATE_HZ_MAX. */
   blocking?: boolean;
-  /** `<native>` frames where C called into Python (3.12+). */
+  /** `<native>` frames where C called into Python (3.11+). */
   native?: boolean;
   verbose: boolean;
 }
