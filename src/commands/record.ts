@@ -148,7 +148,7 @@ export class Recording {
     let stopReasonIfUnknown = 'helper_died';
     if (!outcome.sawBye) {
       this.helperDied = true;
-      const why = outcome.streamError?.message ?? (outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`);
+      const why = outcome.streamError?.message ?? `${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`;
       this.io.stderr(`tachyon: warning: the helper stopped unexpectedly (${why}); writing the ${this.recorder.builder.sampleCount} samples collected so far`);
     } else stopReasonIfUnknown = 'stop_requested';
     const profile = this.recorder.finish(stopReasonIfUnknown);
