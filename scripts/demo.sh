@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job: profiles the bundled demo (examples/demo.py) with Tachyon and writes a
-# pstats report to demo-profile.txt and collapsed stacks to demo-collapsed.txt. It needs a
+# pstats report to demo-profile.txt, an offline HTML flamegraph to demo-flamegraph.html and
+# collapsed stacks to demo-collapsed.txt. It needs a
 # CPython 3.8+ to run the demo: python3 (or python3.8 … python3.15) on PATH, a pyenv build, or
 # the test chroot's python3.15.
 set -euo pipefail
@@ -48,6 +49,7 @@ if [ "$python" = /tmp/tachyon-demo-python ]; then
 fi
 echo "demo: profiling $script with $python"
 node dist/cli.js run --python "$python" -r 1khz -o demo-collapsed.txt --collapsed "$script"
+node dist/cli.js run --python "$python" -r 1khz -o demo-flamegraph.html --flamegraph "$script"
 node dist/cli.js run --python "$python" -r 1khz --limit 12 "$script" > demo-profile.txt
-echo "demo: wrote demo-profile.txt (pstats table) and demo-collapsed.txt (collapsed stacks)"
+echo "demo: wrote demo-profile.txt (pstats table), demo-flamegraph.html (open it in a browser) and demo-collapsed.txt (collapsed stacks)"
 head -n 16 demo-profile.txt

@@ -6,36 +6,46 @@
  */
 import t from 'tap';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coreInterpreters, installFixtures, missingMessage, REPO_ROOT } from '../helpers/interpreters.js';
 import { parseCollapsed, startTarget, tachyon } from '../helpers/cli.js';
 import { checkRecursiveProfile } from '../helpers/recursive-profile.js';
 import { stacksFromCollapsed, stacksOf, stacksText } from '../helpers/format-stacks.js';
-import { REPLAY_FORMAT_NAMES } from '../../src/output/index.js';
+import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES } from '../../src/output/index.js';
 import { ExitCode } from '../../src/session/errors.js';
 
 const fixtures = installFixtures();
 const HELPER = path.join(REPO_ROOT, 'zig-out', 'bin', 'tachyon-helper');
 const dir = mkdtempSync(path.join(tmpdir(), 'tachyon-replay-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+/** A report's bytes; a directory report's files in order, with their names. */
+function contentOf(file: string): Buffer {
+  if (!statSync(file).isDirectory()) return readFileSync(file);
+  const names = readdirSync(file, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(path.join(file, name)).isFile()).sort();
+  return Buffer.concat(names.flatMap((name) => [Buffer.from(`${name}\n`), readFileSync(path.join(file, name))]));
+}
 const pyenv313 = coreInterpreters().find((i) => i.label === 'pyenv-3.13.0');
 const debian315 = coreInterpreters().find((i) => i.label === 'debian-3.15');
 
 t.test('live and replayed reports are byte-identical, in every format', async (t) => {
   if (!pyenv313?.present) return t.fail(missingMessage(pyenv313 ?? coreInterpreters()[0]));
+  // The differential flamegraph's baseline: any capture.
+  const baseline = path.join(dir, 'baseline.bin');
+  await tachyon(['run', '--python', pyenv313.python, '-d', '0.5', '--binary', '-o', baseline, `${fixtures}/recursive.py`, '--forever']);
   for (const format of REPLAY_FORMAT_NAMES) {
+    const flag = OUTPUT_FORMATS[format].flagArgument !== undefined ? [`--${format}`, baseline] : [`--${format}`];
     const live = path.join(dir, `live.${format}`);
     const capture = path.join(dir, `capture-${format}.bin`);
-    const run = await tachyon(['run', '--python', pyenv313.python, '-d', '1', `--${format}`, '-o', live, '--capture', capture, `${fixtures}/recursive.py`, '--forever']);
+    const run = await tachyon(['run', '--python', pyenv313.python, '-d', '1', ...flag, '-o', live, '--capture', capture, `${fixtures}/recursive.py`, '--forever']);
     t.match(run.stderr, /Binary capture written to .*compression: (brotli \(this Node v[\d.]+ has no zstd\)|zstd)/s, `${format}: the capture is announced with its compression`);
     const replayed = path.join(dir, `replayed.${format}`);
-    const replay = await tachyon(['replay', capture, `--${format}`, '-o', replayed]);
+    const replay = await tachyon(['replay', capture, ...flag, '-o', replayed]);
     t.equal(replay.exitCode, 0, replay.stderr);
     t.match(replay.stderr, /Replaying .*tachyon \S+ capture .* of `tachyon run --python/);
-    const a = readFileSync(live);
-    const b = readFileSync(replayed);
+    const a = contentOf(live);
+    const b = contentOf(replayed);
     t.ok(a.length > 100 && a.equals(b), `${format}: ${a.length} bytes live, ${b.length} replayed, identical`);
   }
   // pstats on stdout, the default: the same table.

@@ -10,7 +10,8 @@ import { encodeCaptureHeader, openCapture, CaptureFormatError, type CaptureMeta 
 import { describeLoss, replayCapture } from '../../../src/capture/replay.js';
 import { Recorder } from '../../../src/model/recorder.js';
 import { decodeMessage } from '../../../src/protocol/decode.js';
-import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES } from '../../../src/output/index.js';
+import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES, type OutputOptions } from '../../../src/output/index.js';
+import { loadReportAssets } from '../../../src/commands/report-assets.js';
 import { sampleCount } from '../../../src/model/profile.js';
 import { helperStream } from '../../helpers/helper-stream.js';
 
@@ -18,7 +19,10 @@ const META: CaptureMeta = {
   tool: { name: 'tachyon', version: '9.9.9' }, commandLine: ['attach', '--binary', '77'], argv: ['app.py'], mode: 'wall',
   rateHz: 1000, allThreads: true, target: { pid: 77 }, startUnixMs: 1_795_000_000_000,
 };
-const OPTIONS = { pstats: { sort: 'nsamples' as const, limit: 15, summary: true, color: false } };
+const OPTIONS: OutputOptions = { pstats: { sort: 'nsamples' as const, limit: 15, summary: true, color: false }, assets: loadReportAssets() };
+/** A writer's output as bytes; a directory format's files in order, with their names. */
+const bytesOf = (data: string | Uint8Array | Map<string, string>): Buffer =>
+  data instanceof Map ? Buffer.from(JSON.stringify([...data].sort(([a], [b]) => a.localeCompare(b)))) : Buffer.from(data);
 
 function liveProfile(stream: Buffer) {
   const recorder = new Recorder({ toolVersion: '9.9.9', argv: ['app.py'] });
@@ -37,8 +41,9 @@ t.test('the replayed Profile is the live one, and so is every format', async (t)
   t.equal(sampleCount(result.profile), 60);
   for (const name of REPLAY_FORMAT_NAMES) {
     for (const toFile of [true, false]) {
-      const a = Buffer.from(OUTPUT_FORMATS[name].write(live, OPTIONS, toFile));
-      const b = Buffer.from(OUTPUT_FORMATS[name].write(result.profile, OPTIONS, toFile));
+      const options = { ...OPTIONS, baseline: live };
+      const a = bytesOf(OUTPUT_FORMATS[name].write(live, options, toFile));
+      const b = bytesOf(OUTPUT_FORMATS[name].write(result.profile, options, toFile));
       t.ok(a.equals(b), `${name}${toFile ? '' : ' (stdout)'}: byte-identical (${a.length} bytes)`);
     }
   }
