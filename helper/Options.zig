@@ -14,6 +14,12 @@ duration_ms: u64 = 0,
 all_threads: bool = false,
 stop_on_stdin_eof: bool = false,
 retries: u32 = limits.retries_default,
+/// Read each sampled thread's OS state (`on_cpu` status bit) from `/proc/PID/task/TID/stat`.
+cpu_state: bool = false,
+/// Report `<native>` frames where C called into Python (3.11+).
+native: bool = false,
+/// Stop the target's threads around each tick (`Stopper.zig`).
+blocking: bool = false,
 
 pub const Command = union(enum) {
     run: Options,
@@ -23,7 +29,8 @@ pub const Command = union(enum) {
 
 pub const usage =
     \\usage: tachyon-helper --pid=PID [--rate-hz=1000] [--duration-ms=0] [--all-threads]
-    \\                      [--stop-on-stdin-eof] [--retries=4]
+    \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state] [--native]
+    \\                      [--blocking]  (rate at most 1000 Hz)
     \\       tachyon-helper --version
     \\       tachyon-helper --help
     \\
@@ -48,6 +55,12 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         if (std.mem.eql(u8, key, "version")) return .version;
         if (std.mem.eql(u8, key, "all-threads")) {
             options.all_threads = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "native")) {
+            options.native = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "blocking")) {
+            options.blocking = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "cpu-state")) {
+            options.cpu_state = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "stop-on-stdin-eof")) {
             options.stop_on_stdin_eof = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "pid")) {
@@ -63,6 +76,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         }
     }
     options.pid = pid orelse return fail(message, "missing required option --pid=PID", .{});
+    if (options.blocking and options.rate_hz > limits.blocking_rate_hz_max)
+        return fail(message, "option --blocking: {d} Hz is above the {d} Hz that stopping every thread at each tick can sustain", .{ options.rate_hz, limits.blocking_rate_hz_max });
     return .{ .run = options };
 }
 
@@ -106,10 +121,10 @@ test "defaults and every option" {
     try testing.expectEqual(@as(u64, 1_000_000), minimal.intervalNs());
     try testing.expect(!minimal.all_threads and !minimal.stop_on_stdin_eof);
 
-    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0" }, &message)).run;
+    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0", "--cpu-state" }, &message)).run;
     try testing.expectEqual(@as(u32, 200000), full.rate_hz);
     try testing.expectEqual(@as(u64, 2000), full.duration_ms);
-    try testing.expect(full.all_threads and full.stop_on_stdin_eof);
+    try testing.expect(full.all_threads and full.stop_on_stdin_eof and full.cpu_state);
     try testing.expectEqual(@as(u32, 0), full.retries);
 
     try testing.expectEqual(Command.version, try parse(&.{"--version"}, &message));
@@ -125,4 +140,5 @@ test "bad options name the problem" {
     try expectUsage(&.{ "--pid=1", "--all-threads=yes" }, "option --all-threads takes no value");
     try expectUsage(&.{ "--pid=1", "-p" }, "unexpected argument '-p'");
     try expectUsage(&.{ "--pid=1", "--rate=5" }, "unknown option '--rate'");
+    try expectUsage(&.{ "--pid=1", "--blocking", "--rate-hz=1001" }, "option --blocking: 1001 Hz is above the 1000 Hz that stopping every thread at each tick can sustain");
 }

@@ -32,6 +32,8 @@ const PyOffsets = @import("py_offsets.zig").PyOffsets;
 const RemoteMemory = @import("RemoteMemory.zig");
 const word = RemoteMemory.wordAt;
 const Target = @import("locate.zig").Target;
+const TaskStates = @import("TaskStates.zig");
+const Stopper = @import("Stopper.zig");
 
 const Sampler = @This();
 
@@ -59,6 +61,14 @@ main_roots: ?MainRoots = null,
 leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 }),
 /// The slot of the thread being walked.
 current_slot: ?*LeafPage = null,
+/// `--cpu-state`: each sampled thread's OS state.
+task_states: TaskStates,
+/// `--blocking`: stops the target's threads around each tick.
+stopper: ?*Stopper = null,
+/// The address of `None`, learnt from the first handled-exception item that holds it, and the
+/// last object seen there that is not `None`: in steady state telling them apart reads nothing.
+none_object: u64 = 0,
+not_none_object: u64 = 0,
 /// 3.8-3.10: where the kernel tid is inside `struct pthread` (pthread_tid.zig); null until the
 /// main thread has been seen, or for good if `tid_offset_searched` found nothing.
 tid_offset: ?u32 = null,
@@ -90,6 +100,7 @@ pub fn init(
         .memory = memory,
         .stat_fd = stat_fd,
         .out = out,
+        .task_states = .init(options.pid),
         .frame_cache = .init(try buffers.create([limits.frame_cache_pages][limits.page_bytes]u8)),
         .code_cache = try .init(gpa),
         .executables = try gpa.alloc(u64, limits.stack_depth_max),
@@ -110,11 +121,13 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
     var next_liveness_ns = start_ns + limits.liveness_interval_ns;
     var next_stdin_ns = start_ns;
     var deadline_ns = start_ns;
+    // At least one tick is taken, however short the duration (`tachyon dump` asks for 1 ms).
+    var ticked = false;
 
     const reason: wire.StopReason = while (true) {
         const now_ns = monotonicNs();
         if (stop_signal.load(.monotonic)) break .stop_requested;
-        if (end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
+        if (ticked and end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
         if (s.options.stop_on_stdin_eof and now_ns >= next_stdin_ns) {
             if (stdinClosed()) break .stop_requested;
             next_stdin_ns = now_ns + limits.stdin_poll_interval_ns;
@@ -124,7 +137,11 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
             next_liveness_ns = now_ns + limits.liveness_interval_ns;
         }
 
-        const outcome = try s.tick(now_ns);
+        if (s.stopper) |stopper| stopper.stopAll();
+        const result = s.tick(now_ns);
+        if (s.stopper) |stopper| stopper.resumeAll();
+        ticked = true;
+        const outcome = try result;
         if (outcome == .target_gone and !procfs.isAlive(s.stat_fd)) break .target_exited;
 
         const after_ns = monotonicNs();
@@ -361,6 +378,16 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
         if (is_main) status |= wire.ThreadStatus.main_thread;
         const has_gil = if (s.offsets.thread.holds_gil != null) thread.holds_gil else thread.gil_locked and thread.gil_holder == tstate;
         if (has_gil) status |= wire.ThreadStatus.has_gil;
+        // The collector runs in the thread that holds the GIL.
+        if (has_gil and thread.gc_collecting) status |= wire.ThreadStatus.gc_collecting;
+        if (try s.hasException(tstate, thread)) status |= wire.ThreadStatus.has_exception;
+        if (s.options.cpu_state) {
+            switch (s.task_states.state(thread.native_thread_id)) {
+                .on_cpu => status |= wire.ThreadStatus.on_cpu,
+                .off_cpu => {},
+                .unknown => status |= wire.ThreadStatus.cpu_unknown,
+            }
+        } else status |= wire.ThreadStatus.cpu_unknown;
         const frames = s.frame_ints[0..frame_count];
         const encoder = try s.out.begin(now_ns, wire.sampleBytesMax(frames.len));
         encoder.writeSample(now_ns, thread.native_thread_id, status, frames);
@@ -380,7 +407,57 @@ const ThreadState = struct {
     /// Before 3.15: the interpreter's GIL, read in the same system call as the thread.
     gil_locked: bool,
     gil_holder: u64,
+    /// The interpreter's collector is running (read in the same system call).
+    gc_collecting: bool,
+    /// The top handled-exception item, and the embedded bottom item's fields.
+    exc_info: u64,
+    exc_state_value: u64,
+    exc_state_previous: u64,
 };
+
+/// Whether the thread is handling an exception, as `sys.exc_info()` would say: the first item
+/// of the handled-exception stack, from `exc_info` down, whose value is neither NULL nor `None`.
+/// A running generator or coroutine pushes its own item, read here with one extra system call;
+/// the thread's own item was read with the thread state.
+fn hasException(s: *Sampler, tstate: u64, thread: ThreadState) (RemoteMemory.Error || Output.Error)!bool {
+    const item_layout = s.offsets.exc_item;
+    const embedded = tstate + s.offsets.thread.exc_state;
+    var item = thread.exc_info;
+    for (0..limits.exception_stack_max) |_| {
+        if (item == 0) return false;
+        var value = thread.exc_state_value;
+        var previous = thread.exc_state_previous;
+        if (item != embedded) {
+            if (item % 8 != 0) return false;
+            var bytes: [32]u8 = undefined;
+            const size: usize = @intCast(item_layout.previous + 8);
+            s.memory.read(item, bytes[0..size]) catch |err| return if (err == error.Unmapped) false else err;
+            value = word(&bytes, item_layout.value);
+            previous = word(&bytes, item_layout.previous);
+        }
+        if (value != 0 and !try s.isNone(value)) return true;
+        item = previous;
+    }
+    return false;
+}
+
+/// Whether `object` is `None`, learning None's address from its type's name the first time.
+fn isNone(s: *Sampler, object: u64) RemoteMemory.Error!bool {
+    if (object == s.none_object) return true;
+    if (object == s.not_none_object or s.none_object != 0) return false;
+    const ob_type = s.memory.readValue(u64, object + s.offsets.object.ob_type) catch |err|
+        return if (err == error.Unmapped) false else err;
+    const name_address = s.memory.readValue(u64, ob_type + s.offsets.type_object.tp_name) catch |err|
+        return if (err == error.Unmapped) false else err;
+    var name: [9]u8 = undefined;
+    s.memory.read(name_address, &name) catch |err| return if (err == error.Unmapped) false else err;
+    if (std.mem.eql(u8, &name, "NoneType\x00")) {
+        s.none_object = object;
+        return true;
+    }
+    s.not_none_object = object;
+    return false;
+}
 
 /// 3.8-3.10: the kernel tid of the thread whose `pthread_t` is `pthread`. `predicted` is the tid
 /// read in the thread state's system call from the `pthread_t` of the previous sample; it is
@@ -416,8 +493,10 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     var bytes: [limits.thread_state_bytes_max]u8 = undefined;
     var gil_locked: [4]u8 = @splat(0);
     var gil_holder: [8]u8 = @splat(0);
-    // Thread state, two GIL words, the predicted frame pages and (3.8-3.10) a tid.
-    var segments: [3 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages) + 1]RemoteMemory.Segment = undefined;
+    var gc_collecting: [4]u8 = @splat(0);
+    // Thread state, two GIL words, the collector's word, the predicted frame pages and
+    // (3.8-3.10) a tid.
+    var segments: [4 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages) + 1]RemoteMemory.Segment = undefined;
     segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
     var count: usize = 1;
     if (t.holds_gil == null) {
@@ -427,6 +506,9 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
         segments[2] = .{ .address = gil_base + o.gil_holder, .buffer = &gil_holder };
         count = 3;
     }
+    const gc_base = if (o.gc_in_runtime) s.target.runtime_address else interpreter;
+    segments[count] = .{ .address = gc_base + o.gc_collecting, .buffer = &gc_collecting };
+    count += 1;
     var prefix_bytes: usize = 0;
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
 
@@ -467,6 +549,10 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
         .gil_locked = std.mem.readInt(i32, &gil_locked, .little) != 0,
         .gil_holder = std.mem.readInt(u64, &gil_holder, .little),
+        .gc_collecting = std.mem.readInt(i32, &gc_collecting, .little) != 0,
+        .exc_info = word(&bytes, t.exc_info),
+        .exc_state_value = word(&bytes, t.exc_state + s.offsets.exc_item.value),
+        .exc_state_previous = word(&bytes, t.exc_state + s.offsets.exc_item.previous),
     };
     slot.page = state.current_frame - state.current_frame % limits.page_bytes;
     s.current_slot = slot;
@@ -537,7 +623,21 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
                     .lasti_bytes, .lasti_units => @bitCast(@as(i64, std.mem.readInt(i32, bytes[@intCast(f.instr_ptr)..][0..4], .little))),
                 };
                 depth += 1;
+                // 3.11: this frame was called from C; its caller's frames are below `<native>`.
+                if (f.is_entry) |at| if (s.options.native and bytes[@intCast(at)] != 0 and depth < limits.stack_depth_max) {
+                    s.executables[depth] = native_marker;
+                    s.instr_ptrs[depth] = 0;
+                    depth += 1;
+                };
             }
+        } else if (s.options.native and depth > 0 and depth < limits.stack_depth_max and frame != thread.base_frame and
+            s.executables[depth - 1] != native_marker)
+        {
+            // C called into Python here (an entry or C-stack shim frame, 3.12+): `<native>`,
+            // below the frames it called. Never a leaf; the 3.15 sentinel is no call.
+            s.executables[depth] = native_marker;
+            s.instr_ptrs[depth] = 0;
+            depth += 1;
         }
         last_frame = frame;
         frame = word(&bytes, f.previous);
@@ -558,12 +658,16 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     return ints;
 }
 
+/// The executable recorded for a `<native>` frame (`--native`): odd, so never an object.
+const native_marker: u64 = 1;
+
 /// Turns the stack's executables into code ids and its instruction pointers into indexes,
 /// reading every distinct code header in one batch.
 fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     const code_size: usize = @intCast(s.offsets.code.size);
     s.distinct.clear();
     for (s.executables[0..depth]) |executable| {
+        if (executable == native_marker) continue;
         if (executable == 0 or executable % 8 != 0) return error.Torn;
         _ = s.distinct.indexOf(executable);
     }
@@ -578,6 +682,11 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
         s.distinct.size_units[i] = known.size_units;
     }
     for (0..depth) |level| {
+        if (s.executables[level] == native_marker) {
+            s.frame_ints[2 * level] = 0;
+            s.frame_ints[2 * level + 1] = wire.native_instr_index;
+            continue;
+        }
         const i = s.distinct.indexOf(s.executables[level]);
         const index = try instrIndex(s.offsets, s.executables[level], s.instr_ptrs[level]);
         if (index > s.distinct.size_units[i]) return error.Torn;

@@ -85,6 +85,22 @@ pub const roots_refresh_interval_ns = 100 * std.time.ns_per_ms;
 pub const hot_frame_pages = 16;
 /// Threads whose previous leaf page is remembered (direct-mapped by thread state address).
 pub const leaf_page_slots = 64;
+/// Items of a thread's handled-exception stack visited per sample (one per running generator
+/// or coroutine, plus the thread's own).
+pub const exception_stack_max = 64;
+/// `/proc/PID/task/TID/stat` descriptors kept open for `--cpu-state` (direct-mapped by TID).
+pub const task_stat_fds_max = 256;
+/// Bytes of a `/proc/PID/task/TID/stat` read: enough to reach the state letter after a
+/// 16-byte command name.
+pub const task_stat_bytes = 64;
+/// `--blocking`: threads stopped per tick.
+pub const blocking_threads_max = 4096;
+/// `--blocking`: `waitpid` calls per thread and tick (interrupted calls are retried).
+pub const blocking_wait_attempts_max = 16;
+/// `--blocking`: the highest rate accepted. Each tick stops and resumes every thread of the
+/// target (three system calls per thread and two context switches), and the target cannot run
+/// while it is stopped: above this the target would spend a large part of its time stopped.
+pub const blocking_rate_hz_max = 1000;
 /// How often a `stats` message is sent.
 pub const stats_interval_ns = std.time.ns_per_s;
 /// Bytes of `.rodata` searched for the `PY_VERSION` string.

@@ -19,6 +19,7 @@ const Options = @import("Options.zig");
 const Output = @import("Output.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
 const Sampler = @import("Sampler.zig");
+const Stopper = @import("Stopper.zig");
 
 pub fn main(init: std.process.Init.Minimal) u8 {
     var args: [64][]const u8 = undefined;
@@ -78,6 +79,15 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
 
     var out: Output = .init(1, output_buffer);
     var sampler = Sampler.init(gpa, options, &target, memory, stat_fd, &out) catch return outOfMemory(diagnostic);
+    var stopper: Stopper = undefined;
+    if (options.blocking) {
+        stopper = Stopper.init(pid) catch |err| return switch (err) {
+            error.PermissionDenied => diagnostic.fail(.permission_denied, "--blocking: no permission to trace process {d} (ptrace)", .{pid}),
+            error.ProcessGone => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
+            error.OtherFailure => diagnostic.fail(.internal, "--blocking: cannot list the threads of process {d}", .{pid}),
+        };
+        sampler.stopper = &stopper;
+    }
     _ = sampler.run() catch |err| switch (err) {
         error.OutputClosed => return diagnostic.fail(.output_closed, "stdout was closed by the reader", .{}),
     };
@@ -163,4 +173,6 @@ test {
     _ = @import("FrameCache.zig");
     _ = @import("CodeCache.zig");
     _ = @import("Sampler.zig");
+    _ = @import("TaskStates.zig");
+    _ = @import("Stopper.zig");
 }

@@ -32,6 +32,10 @@ pub const PyOffsets = struct {
         /// 3.8-3.11: the GIL offsets are from `_PyRuntime` (one GIL per process), not from the
         /// interpreter state.
         gil_in_runtime: bool = false,
+        /// `gc.collecting` (int): non-zero while the garbage collector runs.
+        gc_collecting: u64,
+        /// 3.8: the collector's state is in `_PyRuntime`, not in the interpreter state.
+        gc_in_runtime: bool = false,
     },
     thread: struct {
         next: u64,
@@ -49,7 +53,11 @@ pub const PyOffsets = struct {
         base_frame: ?u64,
         /// 3.15: per-thread GIL flag (int).
         holds_gil: ?u64,
-        /// Bytes to read to cover every field above.
+        /// `exc_info`: a pointer to the top `_PyErr_StackItem` of the handled-exception stack.
+        exc_info: u64,
+        /// `exc_state`: the bottom stack item, embedded in the thread state.
+        exc_state: u64,
+        /// Bytes to read to cover every field above (and the whole `exc_state` item).
         read_bytes: u64,
     },
     frame: struct {
@@ -60,6 +68,8 @@ pub const PyOffsets = struct {
         instr_kind: InstrKind = .pointer,
         /// 3.11+: the frame's owner byte; older frames are all Python functions.
         owner: ?u64,
+        /// 3.11: `is_entry` (bool), set on the first frame of each call from C into Python.
+        is_entry: ?u64 = null,
         /// Before 3.11: `ob_refcnt` of the frame object. A freed frame (on the free list or a
         /// code object's zombie frame) has 0, and its `f_back` is stale or links the free list.
         refcount: ?u64 = null,
@@ -78,6 +88,12 @@ pub const PyOffsets = struct {
         /// Before 3.11: the `co_code` bytes object, whose size is the bytecode's. Code objects
         /// are then not variable-size, and `object.ob_size` is not read from them.
         co_code: ?u64 = null,
+    },
+    /// `_PyErr_StackItem`: before 3.11 `exc_type` is the first field, from 3.11 `exc_value`;
+    /// either is NULL or None when the item holds no exception.
+    exc_item: struct {
+        value: u64,
+        previous: u64,
     },
     object: struct {
         ob_type: u64,
@@ -178,6 +194,7 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
     const runtime_size = try r.structSize(layout.runtime_size);
     // `ob_size` is read from code objects, which are variable-size objects like tuples.
     const tuple_size = try r.structSize(layout.tuple_size);
+    const gc_size = try r.structSize(layout.gc_size);
 
     var offsets: PyOffsets = .{
         .version_hex = version_hex,
@@ -189,6 +206,7 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
             .threads_main = if (layout.threads_main) |at| try r.field(at, 8, interpreter_size) else null,
             .gil_locked = try r.field(layout.gil_locked, 4, interpreter_size),
             .gil_holder = try r.field(layout.gil_holder, 8, interpreter_size),
+            .gc_collecting = try r.field(layout.interpreter_gc, 8, interpreter_size) + try r.field(layout.gc_collecting, 4, gc_size),
         },
         .thread = .{
             .next = try r.field(layout.thread_next, 8, thread_size),
@@ -196,8 +214,11 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
             .native_thread_id = try r.field(layout.native_thread_id, 8, thread_size),
             .base_frame = if (layout.base_frame) |at| try r.field(at, 8, thread_size) else null,
             .holds_gil = if (layout.holds_gil) |at| try r.field(at, 4, thread_size) else null,
+            .exc_info = layout.exceptions.exc_info,
+            .exc_state = layout.exceptions.exc_state,
             .read_bytes = 0,
         },
+        .exc_item = .{ .value = 0, .previous = 8 },
         .frame = .{
             .previous = try r.field(layout.frame_previous, 8, frame_size),
             .executable = try r.field(layout.frame_executable, 8, frame_size),
@@ -237,8 +258,17 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
     else
         offsets.unicode.ascii_data + 16;
 
+    // 3.15 exports where the exception fields are; `exc_info` is the word after
+    // `current_exception` (CPython's validator asserts it).
+    if (layout.current_exception) |at| {
+        offsets.thread.exc_info = try r.field(at, 8, thread_size) + 8;
+        offsets.thread.exc_state = r.get(layout.exc_state.?);
+        offsets.exc_item.value = r.get(layout.err_item_value.?);
+        offsets.exc_item.previous = offsets.exc_item.value + 8;
+        if (offsets.thread.exc_state % 8 != 0 or offsets.exc_item.value % 8 != 0) return error.Inconsistent;
+    }
     const t = offsets.thread;
-    offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id, t.base_frame orelse 0, t.holds_gil orelse 0);
+    offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id, t.base_frame orelse 0, t.holds_gil orelse 0, t.exc_info, t.exc_state + offsets.exc_item.previous);
     const f = offsets.frame;
     offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner.?);
     if (offsets.thread.read_bytes > limits.thread_state_bytes_max) return error.Inconsistent;
@@ -271,6 +301,13 @@ pub const BuiltinLayout = struct {
     /// `f_lasti` before 3.11, `prev_instr` on 3.11/3.12.
     frame_instr: u64,
     frame_owner: ?u64,
+    frame_is_entry: ?u64,
+    thread_exc_info: u64,
+    thread_exc_state: u64,
+    exc_item_value: u64,
+    exc_item_previous: u64,
+    gc_collecting: u64,
+    gc_in_runtime: bool,
     code_size: u64,
     code_filename: u64,
     code_name: u64,
@@ -321,6 +358,8 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
             .gil_locked = try aligned(layout.gil_locked, 4),
             .gil_holder = try aligned(layout.gil_holder, 8),
             .gil_in_runtime = layout.gil_in_runtime,
+            .gc_collecting = try aligned(layout.gc_collecting, 4),
+            .gc_in_runtime = layout.gc_in_runtime,
         },
         .thread = .{
             .next = try aligned(layout.thread_next, 8),
@@ -330,14 +369,18 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
             .id_is_pthread = !layout.thread_id_is_native,
             .base_frame = null,
             .holds_gil = null,
+            .exc_info = try aligned(layout.thread_exc_info, 8),
+            .exc_state = try aligned(layout.thread_exc_state, 8),
             .read_bytes = 0,
         },
+        .exc_item = .{ .value = try aligned(layout.exc_item_value, 8), .previous = try aligned(layout.exc_item_previous, 8) },
         .frame = .{
             .previous = try aligned(layout.frame_previous, 8),
             .executable = try aligned(layout.frame_code, 8),
             .instr_ptr = try aligned(layout.frame_instr, if (has_frame_objects) 4 else 8),
             .instr_kind = if (!has_frame_objects) .prev_pointer else if (minor_version >= 10) .lasti_units else .lasti_bytes,
             .owner = layout.frame_owner,
+            .is_entry = layout.frame_is_entry,
             .refcount = if (has_frame_objects) try aligned(layout.ob_refcnt, 8) else null,
             .read_bytes = 0,
         },
@@ -364,9 +407,9 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
     };
     if (has_frame_objects == (layout.code_adaptive != null)) return error.Inconsistent;
     const t = offsets.thread;
-    offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id);
+    offsets.thread.read_bytes = 8 + @max(t.next, t.current_frame, t.native_thread_id, t.exc_info, t.exc_state + offsets.exc_item.previous);
     const f = offsets.frame;
-    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner orelse 0, f.refcount orelse 0);
+    offsets.frame.read_bytes = 8 + @max(f.previous, f.executable, f.instr_ptr, f.owner orelse 0, f.refcount orelse 0, f.is_entry orelse 0);
     if (offsets.thread.read_bytes > @min(limits.thread_state_bytes_max, layout.thread_size)) return error.Inconsistent;
     if (offsets.frame.read_bytes > 256) return error.Inconsistent;
     if (offsets.code.size > limits.code_header_bytes_max) return error.Inconsistent;
@@ -421,6 +464,17 @@ const RecordLayout = struct {
     base_frame: ?u16,
     native_thread_id: u16,
     holds_gil: ?u16,
+    interpreter_gc: u16,
+    gc_size: u16,
+    gc_collecting: u16,
+    /// 3.15: positions of `thread_state.current_exception`, `thread_state.exc_state` and
+    /// `err_stackitem.exc_value`.
+    current_exception: ?u16 = null,
+    exc_state: ?u16 = null,
+    err_item_value: ?u16 = null,
+    /// 3.13/3.14 do not export the exception fields: their offsets in `PyThreadState`,
+    /// measured live on 3.13.0 and Debian's 3.13 and 3.14 (unwinding.md Table 3.4).
+    exceptions: struct { exc_info: u64, exc_state: u64 } = .{ .exc_info = 0, .exc_state = 0 },
     frame_size: u16,
     frame_previous: u16,
     frame_executable: u16,
@@ -459,6 +513,10 @@ const RecordLayout = struct {
         .base_frame = null,
         .native_thread_id = 200,
         .holds_gil = null,
+        .interpreter_gc = 80,
+        .gc_size = 568,
+        .gc_collecting = 576,
+        .exceptions = .{ .exc_info = 120, .exc_state = 256 },
         .frame_size = 224,
         .frame_previous = 232,
         .frame_executable = 240,
@@ -498,6 +556,10 @@ const RecordLayout = struct {
         .base_frame = null,
         .native_thread_id = 224,
         .holds_gil = null,
+        .interpreter_gc = 88,
+        .gc_size = 648,
+        .gc_collecting = 656,
+        .exceptions = .{ .exc_info = 120, .exc_state = 256 },
         .frame_size = 248,
         .frame_previous = 256,
         .frame_executable = 264,
@@ -537,6 +599,12 @@ const RecordLayout = struct {
         .base_frame = 216,
         .native_thread_id = 248,
         .holds_gil = 272,
+        .interpreter_gc = 88,
+        .gc_size = 752,
+        .gc_collecting = 760,
+        .current_exception = 288,
+        .exc_state = 296,
+        .err_item_value = 304,
         .frame_size = 312,
         .frame_previous = 320,
         .frame_executable = 328,
@@ -580,7 +648,8 @@ fn liveRecord3_13() [584]u8 {
         .{ 288, 120 },      .{ 296, 128 },   .{ 304, 136 },  .{ 312, 68 },    .{ 344, 200 },
         .{ 352, 16 },       .{ 360, 8 },     .{ 368, 416 },  .{ 376, 24 },    .{ 400, 32 },
         .{ 416, 16 },       .{ 512, 40 },    .{ 520, 16 },   .{ 528, 32 },    .{ 536, 64 },
-        .{ 544, 32 },       .{ 552, 16 },    .{ 560, 40 },
+        .{ 544, 32 },       .{ 552, 16 },    .{ 560, 40 },   .{ 80, 7400 },   .{ 568, 240 },
+        .{ 576, 200 },
     };
     for (values) |entry| std.mem.writeInt(u64, record[entry[0]..][0..8], entry[1], .little);
     return record;
@@ -594,7 +663,10 @@ test "a 3.13.0 record gives the offsets the walker needs" {
     try testing.expectEqual(@as(?u64, null), offsets.interpreter.threads_main);
     try testing.expectEqual(@as(u64, 7768), offsets.interpreter.gil_locked);
     try testing.expectEqual(@as(u64, 72), offsets.thread.current_frame);
-    try testing.expectEqual(@as(u64, 168), offsets.thread.read_bytes);
+    // Up to the end of the embedded `exc_state` item (256 + 16).
+    try testing.expectEqual(@as(u64, 272), offsets.thread.read_bytes);
+    try testing.expectEqual(@as(u64, 120), offsets.thread.exc_info);
+    try testing.expectEqual(@as(u64, 7600), offsets.interpreter.gc_collecting);
     try testing.expectEqual(@as(u64, 70), offsets.frame.owner);
     try testing.expectEqual(@as(u64, 200), offsets.code.co_code_adaptive);
     try testing.expectEqual(@as(u64, 40), offsets.unicode.ascii_data);
@@ -647,6 +719,10 @@ test "built-in layouts per version family (unwinding.md Appendix A)" {
     try testing.expectEqual(@as(u64, 120), v3_8.code.linetable);
     try testing.expectEqual(v3_8.code.name, v3_8.code.qualname);
     try testing.expectEqual(@as(u64, 48), v3_8.unicode.ascii_data);
+    try testing.expectEqual(@as(u64, 144), v3_8.thread.exc_info);
+    try testing.expectEqual(@as(u64, 24), v3_8.exc_item.previous);
+    try testing.expectEqual(@as(u64, 544), v3_8.interpreter.gc_collecting);
+    try testing.expect(v3_8.interpreter.gc_in_runtime);
     const v3_10 = try fromBuiltin(builtinFor(10).?, 0x030a0000);
     try testing.expectEqual(InstrKind.lasti_units, v3_10.frame.instr_kind);
     try testing.expectEqual(@as(u64, 96), v3_10.frame.instr_ptr);

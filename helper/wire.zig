@@ -9,7 +9,9 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const protocol_version = 1;
+pub const protocol_version = 2;
+/// A frame `0, native_instr_index` is a `<native>` frame (`--native`); `0, 0` the truncation marker.
+pub const native_instr_index = 1;
 pub const helper_version = "0.1.0";
 
 pub const MessageKind = enum(u8) {
@@ -35,7 +37,11 @@ pub const FailReason = enum(u8) {
 /// Bits of `sample.status`.
 pub const ThreadStatus = struct {
     pub const has_gil: u32 = 1;
+    pub const on_cpu: u32 = 2;
+    pub const cpu_unknown: u32 = 4;
+    pub const has_exception: u32 = 16;
     pub const main_thread: u32 = 32;
+    pub const gc_collecting: u32 = 64;
 };
 
 /// Bits of `hello.flags`.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from './config/env.js';
 import { registerAttachCommand } from './commands/attach.js';
+import { registerDumpCommand } from './commands/dump.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { CommandContext } from './commands/shared.js';
@@ -33,6 +34,7 @@ Examples:
   tachyon run script.py arg1            profile a script, print a pstats table
   tachyon run -r 10khz --collapsed -m mypkg.cli   10 kHz, collapsed stacks to collapsed_PID.txt
   tachyon attach -d 30 -a 1234          30 s of every thread of process 1234
+  tachyon dump -a 1234                  the current stack of every thread of process 1234
   tachyon run --flamegraph --browser script.py   an offline HTML flamegraph, opened when written
   tachyon run --binary script.py        save a capture (binary_PID.bin) ...
   tachyon replay binary_1234.bin --gecko    ... and turn it into any report later`;
@@ -55,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
   const io: Io = {
     stdout: (text) => process.stdout.write(text),
     stderr: (line) => process.stderr.write(`${line}\n`),
+    // On a terminal the line is rewritten in place; elsewhere each update is a line of its own.
+    status: (line) => {
+      if (process.stderr.isTTY) process.stderr.write(line === undefined ? '\r\x1b[K' : `\r\x1b[K${line}`);
+      else if (line !== undefined) process.stderr.write(`${line}\n`);
+    },
   };
   const context: CommandContext = {
     env: readEnvironment(),
@@ -76,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
   };
   registerRunCommand(program, context, io, setExitCode);
   registerAttachCommand(program, context, io, setExitCode);
+  registerDumpCommand(program, context, io, setExitCode);
   registerReplayCommand(program, context, io, setExitCode);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeErr: () => undefined });
 

@@ -44,7 +44,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
         while read -r name value; do
             case $name in
             version_hex) printf '    .measured_version_hex = 0x%08x,\n' "$value" ;;
-            gil_in_runtime | thread_id_is_native)
+            gil_in_runtime | thread_id_is_native | gc_in_runtime)
                 if [ "$value" = 1 ]; then echo "    .$name = true,"; else echo "    .$name = false,"; fi ;;
             *) echo "    .$name = $value," ;;
             esac

@@ -64,6 +64,30 @@ int main(void) {
     SHOW("frame_instr", offsetof(_PyInterpreterFrame, prev_instr));
     SHOW("frame_owner", offsetof(_PyInterpreterFrame, owner));
 #endif
+#if PY_VERSION_HEX >= 0x030b0000 && PY_VERSION_HEX < 0x030c0000
+    /* 3.11 marks the first frame of each C-to-Python entry; 3.12+ push a shim frame instead. */
+    SHOW("frame_is_entry", offsetof(_PyInterpreterFrame, is_entry));
+#else
+    NONE("frame_is_entry");
+#endif
+    /* The handled-exception stack: `exc_info` points at the top `_PyErr_StackItem`, whose
+     * bottom one is embedded as `exc_state`. */
+    SHOW("thread_exc_info", offsetof(PyThreadState, exc_info));
+    SHOW("thread_exc_state", offsetof(PyThreadState, exc_state));
+#if PY_VERSION_HEX < 0x030b0000
+    SHOW("exc_item_value", offsetof(_PyErr_StackItem, exc_type));
+#else
+    SHOW("exc_item_value", offsetof(_PyErr_StackItem, exc_value));
+#endif
+    SHOW("exc_item_previous", offsetof(_PyErr_StackItem, previous_item));
+#if PY_VERSION_HEX < 0x03090000
+    /* 3.8: one garbage collector in the runtime; later, one per interpreter. */
+    SHOW("gc_collecting", offsetof(_PyRuntimeState, gc.collecting));
+    SHOW("gc_in_runtime", 1);
+#else
+    SHOW("gc_collecting", offsetof(PyInterpreterState, gc.collecting));
+    SHOW("gc_in_runtime", 0);
+#endif
     SHOW("code_size", sizeof(PyCodeObject));
     SHOW("code_filename", offsetof(PyCodeObject, co_filename));
     SHOW("code_name", offsetof(PyCodeObject, co_name));

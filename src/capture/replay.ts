@@ -3,6 +3,7 @@
  * Profile is the live one, field for field, and every writer gives the same bytes. Pure: an
  * opened capture in, a Profile and an account of anything lost out.
  */
+import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 import { Recorder } from '../model/recorder.js';
 import type { Profile } from '../model/profile.js';
 import { decodeMessage } from '../protocol/decode.js';
@@ -25,7 +26,9 @@ export interface ReplayResult {
 }
 
 export function replayCapture(capture: OpenedCapture, fallbackToolVersion: string): ReplayResult {
-  const recorder = new Recorder({ toolVersion: capture.meta?.tool.version ?? fallbackToolVersion, argv: capture.meta?.argv ?? [] });
+  // The capture holds every sample; the run's mode decides again which ones the report keeps.
+  const mode = (PROFILE_MODES as readonly string[]).includes(capture.meta?.mode ?? '') ? (capture.meta?.mode as ProfileMode) : 'wall';
+  const recorder = new Recorder({ toolVersion: capture.meta?.tool.version ?? fallbackToolVersion, argv: capture.meta?.argv ?? [], mode });
   let sawBye = false;
   let messages = 0;
   let offset = 0;

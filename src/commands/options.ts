@@ -6,9 +6,22 @@
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, formatFlagKey, type OutputFormatName } from '../output/index.js';
+import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
 export const RATE_HZ_MAX = 200_000;
+/** The helper's limit with --blocking (helper/limits.zig `blocking_rate_hz_max`). */
+export const BLOCKING_RATE_HZ_MAX = 1000;
+
+/** --blocking stops every thread at each sample: refuse what it cannot sustain or what it would falsify. */
+export function checkBlocking(rateHz: number, mode: ProfileMode): void {
+  if (rateHz > BLOCKING_RATE_HZ_MAX) {
+    throw new TachyonError(ExitCode.usage, `--blocking cannot sustain ${rateHz} Hz: it stops every thread of the target at each sample`, `use -r ${BLOCKING_RATE_HZ_MAX / 1000}khz or lower with --blocking`);
+  }
+  if (mode === 'cpu') {
+    throw new TachyonError(ExitCode.usage, '--blocking and --mode cpu cannot be combined: a stopped thread is never on a CPU', 'drop --blocking, or use another mode');
+  }
+}
 
 /** `1000`, `1000hz`, `10khz`, `10k`, `2.5k` → Hz; the stdlib profiler's syntax. */
 export function parseSamplingRate(text: string): number {
@@ -45,6 +58,11 @@ export function parseLimit(text: string): number {
     throw new TachyonError(ExitCode.usage, `invalid --limit '${text}'`, 'give a positive number of rows, e.g. -l 30');
   }
   return Number(text);
+}
+
+export function parseMode(text: string): ProfileMode {
+  if ((PROFILE_MODES as readonly string[]).includes(text)) return text as ProfileMode;
+  throw new TachyonError(ExitCode.usage, `invalid --mode '${text}'`, `choose one of: ${PROFILE_MODES.join(', ')}`);
 }
 
 export function parseSort(text: string): PstatsSortKey {

@@ -9,11 +9,14 @@ import path from 'node:path';
 import { CaptureWriter } from '../capture/writer.js';
 import { preferredCompression } from '../capture/format.js';
 import { Recorder } from '../model/recorder.js';
+import type { ProfileMode } from '../model/modes.js';
 import { formatPythonVersion, type Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
 import { HelperSession, type HelperOutcome, type HelperRequest } from '../session/helper-session.js';
+import { RealtimeStats } from '../session/realtime-stats.js';
+import { MessageKind } from '../protocol/messages.js';
 import { TargetFiles } from './report-assets.js';
 
 export interface RecordOptions extends HelperRequest {
@@ -22,15 +25,25 @@ export interface RecordOptions extends HelperRequest {
   format: OutputFormatName;
   output: string | undefined;
   outputOptions: OutputOptions;
+  mode: ProfileMode;
+  /** `<GC>` frames (off with --no-gc). */
+  gc: boolean;
+  /** Print a live line with the achieved rate and intervals, at most once a second. */
+  realtimeStats?: boolean;
   /** The command that opens the written report (`--browser`), if asked for. */
   browser?: string;
   /** --capture: also save the capture here, next to the report (with --binary the capture is the report). */
   capturePath?: string;
 }
 
+/** How often the --realtime-stats line is rewritten, in helper time. */
+const REALTIME_STATS_INTERVAL_NS = 1e9;
+
 export interface Io {
   stdout(text: string): void;
   stderr(line: string): void;
+  /** Rewrites the live status line on stderr (--realtime-stats); undefined clears it. */
+  status?(line: string | undefined): void;
 }
 
 /** How long a stopped helper may take to say bye before it is killed. */
@@ -52,7 +65,7 @@ export class Recording {
     readonly options: RecordOptions,
     private readonly io: Io,
   ) {
-    this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv });
+    this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv, mode: options.mode, gc: options.gc });
     const isCapture = OUTPUT_FORMATS[options.format].capture === true;
     if (isCapture || options.capturePath !== undefined) {
       const file = isCapture ? (resolveOutputPath(options.format, options.output, options.pid) as string) : (options.capturePath as string);
@@ -62,7 +75,7 @@ export class Recording {
           tool: { name: 'tachyon', version: options.toolVersion },
           commandLine: process.argv.slice(2),
           argv: options.argv,
-          mode: 'wall',
+          mode: options.mode,
           rateHz: options.rateHz,
           allThreads: options.allThreads,
           ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
@@ -73,9 +86,23 @@ export class Recording {
       );
     }
     const capture = this.capture;
+    const realtime = options.realtimeStats === true && io.status !== undefined ? new RealtimeStats() : undefined;
+    let nextStatusNs = 0;
     this.session = new HelperSession({
       ...options,
-      onMessage: (message) => this.recorder.feed(message),
+      onMessage: (message) => {
+        this.recorder.feed(message);
+        if (realtime !== undefined && (message.kind === MessageKind.sample || message.kind === MessageKind.sample_failed)) {
+          realtime.addTick(message.timeNs);
+          if (message.timeNs >= nextStatusNs) {
+            const line = realtime.line();
+            if (line !== undefined) {
+              io.status?.(line);
+              nextStatusNs = message.timeNs + REALTIME_STATS_INTERVAL_NS;
+            }
+          }
+        }
+      },
       ...(capture !== undefined ? { onChunk: (chunk: Buffer) => capture.push(chunk) } : {}),
       log: (line) => io.stderr(line),
     });
@@ -113,6 +140,7 @@ export class Recording {
   async finish(): Promise<Profile> {
     const outcome = await this.session.done;
     if (this.stopTimer !== undefined) clearTimeout(this.stopTimer);
+    if (this.options.realtimeStats === true) this.io.status?.(undefined);
     if (this.recorder.hello === undefined) {
       await this.capture?.discard();
       throw this.failureBeforeHello(outcome);
@@ -120,7 +148,7 @@ export class Recording {
     let stopReasonIfUnknown = 'helper_died';
     if (!outcome.sawBye) {
       this.helperDied = true;
-      const why = outcome.streamError?.message ?? (outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`);
+      const why = outcome.streamError?.message ?? `${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`;
       this.io.stderr(`tachyon: warning: the helper stopped unexpectedly (${why}); writing the ${this.recorder.builder.sampleCount} samples collected so far`);
     } else stopReasonIfUnknown = 'stop_requested';
     const profile = this.recorder.finish(stopReasonIfUnknown);

@@ -10,13 +10,20 @@ import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { loadCaptureProfile } from '../capture/load.js';
 import { loadReportAssets } from './report-assets.js';
-import { checkBrowser, chooseFormat, parseDurationSeconds, parseLimit, parseSamplingRate, parseSort, type FormatFlags } from './options.js';
+import { checkBlocking, checkBrowser, chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort, type FormatFlags } from './options.js';
+import { needsCpuState } from '../model/modes.js';
 import type { RecordOptions } from './record.js';
 
 export interface SamplingFlags {
   samplingRate: string;
   duration?: string;
   allThreads?: boolean;
+  mode?: string;
+  /** false with --no-gc. */
+  gc?: boolean;
+  realtimeStats?: boolean;
+  blocking?: boolean;
+  native?: boolean;
   output?: string;
   capture?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
@@ -41,6 +48,11 @@ export function addSamplingOptions(command: Command): Command {
     .option('-r, --sampling-rate <rate>', 'samples per second: 1000, 10khz, 10k (max 200khz)', '1khz')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until the target exits or Ctrl-C)')
     .option('-a, --all-threads', 'sample every thread (default: only the main thread)')
+    .option('--mode <mode>', 'which samples to keep: wall (all), cpu (threads on a CPU), gil (the thread holding the GIL), exception (threads handling an exception)', 'wall')
+    .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
+    .option('--blocking', 'stop every thread of the target around each sample (ptrace) for fully consistent stacks; at most 1 kHz; the target is never left stopped')
+    .option('--native', 'show a <native> frame where C code called into Python (CPython 3.11+; before, C calls leave no trace in the stack)')
+    .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
   addFormatOptions(command, OUTPUT_FORMAT_NAMES);
   command.option('--browser', 'open the flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
@@ -81,6 +93,8 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   const rateHz = parseSamplingRate(flags.samplingRate);
   const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
   const format = chooseFormat(flags);
+  const mode = parseMode(flags.mode ?? 'wall');
+  if (flags.blocking === true) checkBlocking(rateHz, mode);
   checkBrowser(format, flags.browser === true);
   if (format === 'binary' && flags.capture !== undefined) {
     throw new TachyonError(ExitCode.usage, '--capture and --binary cannot be combined', '--binary writes the capture itself (name it with -o); --capture adds one to another format');
@@ -90,6 +104,12 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     rateHz,
     durationMs,
     allThreads: flags.allThreads === true,
+    cpuState: needsCpuState(mode),
+    mode,
+    gc: flags.gc !== false,
+    realtimeStats: flags.realtimeStats === true,
+    blocking: flags.blocking === true,
+    native: flags.native === true,
     verbose: flags.verbose === true,
     argv,
     toolVersion: context.toolVersion,

@@ -5,6 +5,8 @@
  * raw records. These types are the documentation of the format.
  */
 
+import type { ProfileMode } from './modes.js';
+
 export const PROFILE_FORMAT_VERSION = 1;
 
 export type StringIndex = number;
@@ -20,7 +22,9 @@ export interface ProfileMeta {
   formatVersion: typeof PROFILE_FORMAT_VERSION;
   tool: { name: 'tachyon'; version: string; helperVersion: string; protocolVersion: number };
   target: { pid: number; argv: string[]; pythonVersion: string; runtimePath: string };
-  mode: 'wall';
+  /** Which samples were kept (`model/modes.ts`); `samplesFilteredOut` counts the others. */
+  mode: ProfileMode;
+  samplesFilteredOut: number;
   /** Wall-clock time at the first tick, in milliseconds since the Unix epoch. */
   startUnixMs: number;
   /** From the first tick to the stop, in microseconds. */

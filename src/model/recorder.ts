@@ -5,13 +5,18 @@
  */
 import { ProfileBuilder } from './builder.js';
 import { PROFILE_FORMAT_VERSION, formatPythonVersion, type Profile } from './profile.js';
-import { MessageKind, PROTOCOL_VERSION, StopReason, type HelloMessage, type Message } from '../protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
 import { Symbolizer } from '../symbolize/symbolizer.js';
 import { ProtocolError } from '../protocol/decode.js';
+import { GC_FRAME_NAME, keepsSample, type ProfileMode } from './modes.js';
 
 export interface RecorderOptions {
   toolVersion: string;
   argv: string[];
+  /** Default `wall`. */
+  mode?: ProfileMode;
+  /** Put a `<GC>` frame on top of stacks sampled while the collector runs (default true). */
+  gc?: boolean;
 }
 
 export class Recorder {
@@ -25,12 +30,20 @@ export class Recorder {
   samplesFailed = 0;
   /** Samples whose whole stack belonged to the launcher (the target had not started yet). */
   samplesBeforeStart = 0;
+  /** Samples the mode left out (e.g. off-CPU samples in `cpu` mode). */
+  samplesFilteredOut = 0;
+  private readonly mode: ProfileMode;
+  private readonly gc: boolean;
+  private gcFrame = -1;
   lastTimeNs = 0;
   stopReason: string | undefined;
   /** Per thread: the previous sample's helper frame list and the stack it became. */
-  private readonly lastStack = new Map<number, { raw: number[]; stack: number }>();
+  private readonly lastStack = new Map<number, { raw: number[]; collecting: boolean; stack: number }>();
 
-  constructor(private readonly options: RecorderOptions) {}
+  constructor(private readonly options: RecorderOptions) {
+    this.mode = options.mode ?? 'wall';
+    this.gc = options.gc ?? true;
+  }
 
   feed(message: Message): void {
     if (message.kind === MessageKind.hello) {
@@ -54,7 +67,11 @@ export class Recorder {
         break;
       case MessageKind.sample: {
         this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
-        const stack = this.stackFor(message.threadId, message.frames, symbolizer);
+        if (!keepsSample(this.mode, message.status)) {
+          this.samplesFilteredOut++;
+          break;
+        }
+        const stack = this.stackFor(message.threadId, message.frames, message.status, symbolizer);
         if (stack === -1) {
           this.samplesBeforeStart++;
           break;
@@ -83,15 +100,21 @@ export class Recorder {
   /**
    * The profile stack for a helper frame list; -1 when nothing is left once launcher frames are
    * cut. A thread's stack often repeats from one sample to the next (a loop, a wait): a frame list
-   * equal to that thread's previous one maps to the same stack, since a (code id, instruction)
-   * pair always resolves to the same frame, so the symbolizing and interning are skipped.
+   * equal to that thread's previous one, with the same `<GC>` state, maps to the same stack, since
+   * a (code id, instruction) pair always resolves to the same frame, so the symbolizing and
+   * interning are skipped.
    */
-  private stackFor(threadId: number, raw: number[], symbolizer: Symbolizer): number {
+  private stackFor(threadId: number, raw: number[], status: number, symbolizer: Symbolizer): number {
+    const collecting = this.gc && (status & ThreadStatus.gcCollecting) !== 0;
     const last = this.lastStack.get(threadId);
-    if (last !== undefined && sameNumbers(last.raw, raw)) return last.stack;
+    if (last !== undefined && last.collecting === collecting && sameNumbers(last.raw, raw)) return last.stack;
     const frames = symbolizer.frames(raw);
+    if (collecting && frames.length > 0) {
+      if (this.gcFrame === -1) this.gcFrame = this.builder.frame(this.builder.func(GC_FRAME_NAME, '~', 0, 'pseudo'), 0);
+      frames.unshift(this.gcFrame);
+    }
     const stack = frames.length === 0 ? -1 : this.builder.stack(frames);
-    this.lastStack.set(threadId, { raw, stack });
+    this.lastStack.set(threadId, { raw, collecting, stack });
     return stack;
   }
 
@@ -103,7 +126,8 @@ export class Recorder {
       formatVersion: PROFILE_FORMAT_VERSION,
       tool: { name: 'tachyon', version: this.options.toolVersion, helperVersion: hello.helperVersion, protocolVersion: hello.protocolVersion },
       target: { pid: hello.pid, argv: this.options.argv, pythonVersion: formatPythonVersion(hello.pythonVersionHex), runtimePath: hello.runtimePath },
-      mode: 'wall',
+      mode: this.mode,
+      samplesFilteredOut: this.samplesFilteredOut,
       startUnixMs: hello.startUnixNs / 1e6,
       durationUs: Math.max(0, Math.round((this.lastTimeNs - hello.startMonotonicNs) / 1000)),
       sampleIntervalUs: hello.sampleIntervalNs / 1000,

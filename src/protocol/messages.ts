@@ -4,7 +4,7 @@
  * and shape checks live in `decode.ts`; turning frames into names and lines is `symbolize/`.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The first element of every MessagePack array on the helper's stdout. */
 export enum MessageKind {
@@ -44,11 +44,17 @@ export enum HelperExit {
 /** Thread status bits carried by each sample. */
 export const ThreadStatus = {
   hasGil: 1,
+  onCpu: 2,
+  cpuUnknown: 4,
+  hasException: 16,
   mainThread: 32,
+  gcCollecting: 64,
 } as const;
 
 /** Code id 0 in a frame list marks frames dropped beyond the helper's depth limit. */
 export const TRUNCATION_CODE_ID = 0;
+/** With code id 0, this instruction index marks a `<native>` frame (C called into Python there); 0 is the truncation marker. */
+export const NATIVE_INSTR_INDEX = 1;
 
 export interface HelloMessage {
   kind: MessageKind.hello;

@@ -19,6 +19,12 @@ export interface HelperRequest {
   rateHz: number;
   durationMs: number | undefined;
   allThreads: boolean;
+  /** Read each thread's OS state (the `on_cpu` status bit); costs a system call per thread and tick. */
+  cpuState?: boolean;
+  /** Stop the target's threads around each sample (ptrace); at most BLOCKING_RATE_HZ_MAX. */
+  blocking?: boolean;
+  /** `<native>` frames where C called into Python (3.11+). */
+  native?: boolean;
   verbose: boolean;
 }
 
@@ -50,6 +56,9 @@ export class HelperSession {
     const args = [`--pid=${options.pid}`, `--rate-hz=${options.rateHz}`, '--stop-on-stdin-eof'];
     if (options.durationMs !== undefined) args.push(`--duration-ms=${options.durationMs}`);
     if (options.allThreads) args.push('--all-threads');
+    if (options.cpuState === true) args.push('--cpu-state');
+    if (options.blocking === true) args.push('--blocking');
+    if (options.native === true) args.push('--native');
     // node's own spawn, not execa: attach then starts without loading execa's module tree, which
     // is half of tachyon's start-up CPU (docs/benchmarks.md).
     const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -6,7 +6,7 @@
  * `run` shows only the user's program.
  */
 import type { ProfileBuilder } from '../model/builder.js';
-import { TRUNCATION_CODE_ID, type CodeMessage } from '../protocol/messages.js';
+import { NATIVE_INSTR_INDEX, TRUNCATION_CODE_ID, type CodeMessage } from '../protocol/messages.js';
 import { PairIndex } from '../model/pair-index.js';
 import { decodeForVersion, lookupLocation, type LocationTable } from './line-table.js';
 
@@ -29,6 +29,7 @@ export class Symbolizer {
   /** (code id, instruction index) → profile frame. */
   private readonly frameCache = new PairIndex();
   private readonly truncatedFrame: number;
+  private nativeFrame = -1;
 
   constructor(
     private readonly builder: ProfileBuilder,
@@ -51,6 +52,11 @@ export class Symbolizer {
     for (let i = 0; i + 1 < helperFrames.length; i += 2) {
       const codeId = helperFrames[i];
       const instrIndex = helperFrames[i + 1];
+      if (codeId === TRUNCATION_CODE_ID && instrIndex === NATIVE_INSTR_INDEX) {
+        if (this.nativeFrame === -1) this.nativeFrame = this.builder.frame(this.builder.func('<native>', '~', 0, 'pseudo'), 0);
+        out.push(this.nativeFrame);
+        continue;
+      }
       if (codeId === TRUNCATION_CODE_ID) {
         out.push(this.truncatedFrame);
         break;

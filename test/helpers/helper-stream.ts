@@ -4,7 +4,7 @@
  * them. Used to test captures and replay without a live target.
  */
 import { pack } from 'msgpackr';
-import { MessageKind } from '../../src/protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 
 const V313 = 0x030d00f0;
 // Three one-unit entries: lines 10, 11, 13 (relative to first_line 10).
@@ -16,7 +16,7 @@ export const STREAM_PID = 77;
 export function helperValues(samples = 50): unknown[][] {
   const start = 5_000_000_000;
   const values: unknown[][] = [
-    [MessageKind.hello, 1, 'test-helper', STREAM_PID, V313, 'debug_offsets', '/usr/bin/python3.13', 1_000_000, start, 1_795_000_000_000_000_000, 0],
+    [MessageKind.hello, PROTOCOL_VERSION, 'test-helper', STREAM_PID, V313, 'debug_offsets', '/usr/bin/python3.13', 1_000_000, start, 1_795_000_000_000_000_000, 0],
     [MessageKind.code, 1, '/w/app.py', '<module>', '<module>', 10, TABLE],
     [MessageKind.code, 2, '/w/app.py', 'work', 'Worker.work', 10, TABLE],
   ];

@@ -9,9 +9,10 @@ import { PROFILE_FORMAT_VERSION, type Profile, type ProfileMeta } from '../../sr
 export function testMeta(overrides: Partial<ProfileMeta> = {}): ProfileMeta {
   return {
     formatVersion: PROFILE_FORMAT_VERSION,
-    tool: { name: 'tachyon', version: '0.0.0-test', helperVersion: '0.0.0-test', protocolVersion: 1 },
+    tool: { name: 'tachyon', version: '0.0.0-test', helperVersion: '0.0.0-test', protocolVersion: 2 },
     target: { pid: 4242, argv: ['test.py'], pythonVersion: '3.13.0', runtimePath: '/usr/bin/python3.13' },
     mode: 'wall',
+    samplesFilteredOut: 0,
     startUnixMs: 0,
     durationUs: 1_000_000,
     sampleIntervalUs: 1000,

@@ -1,6 +1,6 @@
 /** Option values: the sampling-rate syntax, durations, PIDs, formats and pstats options. */
 import t from 'tap';
-import { chooseFormat, parseDurationSeconds, parseLimit, parsePid, parseSamplingRate, parseSort } from '../../../src/commands/options.js';
+import { chooseFormat, parseDurationSeconds, parseLimit, parseMode, parsePid, parseSamplingRate, parseSort } from '../../../src/commands/options.js';
 import { ExitCode, TachyonError } from '../../../src/session/errors.js';
 
 t.test('sampling rates', async (t) => {
@@ -40,6 +40,12 @@ t.test('durations, pids, limits, sorts', async (t) => {
     }
   })();
   t.match(hint, /choose one of: nsamples, tottime/);
+});
+
+t.test('modes', async (t) => {
+  t.equal(parseMode('cpu'), 'cpu');
+  t.equal(parseMode('exception'), 'exception');
+  t.throws(() => parseMode('CPU'), /invalid --mode 'CPU'/);
 });
 
 t.test('formats', async (t) => {

@@ -11,7 +11,7 @@ import { LAUNCHER_FILENAME } from '../../../src/symbolize/symbolizer.js';
 
 const V313 = 0x030d00f0;
 const hello: Message = {
-  kind: MessageKind.hello, protocolVersion: 1, helperVersion: 'test', pid: 77, pythonVersionHex: V313, layoutSource: 'debug_offsets',
+  kind: MessageKind.hello, protocolVersion: 2, helperVersion: 'test', pid: 77, pythonVersionHex: V313, layoutSource: 'debug_offsets',
   runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 1_000_000_000, startUnixNs: 1.7e18, flags: 0,
 };
 // A location table with three one-unit entries: line deltas +0, +1, +2 (cumulative: 10, 11, 13) (codes 10, 11, 12; 2 column bytes each).
@@ -74,7 +74,7 @@ t.test('a new code id for a replaced code object gives the new name', async (t) 
 
 t.test('protocol violations throw', async (t) => {
   t.throws(() => record([sample(1, [])]), /before hello/);
-  t.throws(() => record([{ ...hello, protocolVersion: 2 } as Message]), /protocol 2.*speaks 1/);
+  t.throws(() => record([{ ...hello, protocolVersion: 1 } as Message]), /protocol 1.*speaks 2/);
   t.throws(() => record([hello, sample(1_001_000_000, [5, 0])]), /code id 5 before its code record/);
   t.throws(() => record([hello, hello]), /second hello/);
 });

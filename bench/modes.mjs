@@ -1,0 +1,129 @@
+// Measures Tachyon's accuracy per profiling mode against the ground truth that
+// test/fixtures/python/modes.py prints, on every interpreter of the test matrix, and writes the
+// table between the modes-bench markers of docs/benchmarks.md (or prints it with --print).
+//
+// Usage: node bench/modes.mjs [--seconds=3] [--only=LABEL[,LABEL]] [--print] [--stdlib]
+//   --stdlib also runs CPython 3.15's own profiler (profiling.sampling) in the sid chroot on
+//   the same scenarios, for comparison (needs /proc mounted there; done here if missing).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const seconds = String(args.seconds ?? 3);
+const chroot = path.join(homedir(), '.cache', 'tachyon', 'sid');
+const pyenv = path.join(homedir(), '.pyenv', 'versions');
+
+const interpreters = [
+  ...['3.8.18', '3.9.18', '3.10.13', '3.11.7', '3.12.1', '3.13.0'].map((v) => ({ label: v, python: path.join(pyenv, v, 'bin', `python${v.split('.').slice(0, 2).join('.')}`) })),
+  ...['3.14', '3.15'].map((v) => ({ label: `${v} (Debian)`, python: wrapper(`python${v}`), inChroot: `/usr/bin/python${v}` })),
+].filter((i) => args.only === undefined || String(args.only).split(',').includes(i.label));
+
+/** The runs: scenario, mode, extra flags, and which truth (key of modes.py's JSON) they meet. */
+const runs = [
+  { scenario: 'cpu', mode: 'wall', flags: ['-a'], truth: 'wall_all' },
+  { scenario: 'cpu', mode: 'cpu', flags: ['-a'], truth: 'cpu' },
+  { scenario: 'gil', mode: 'gil', flags: ['-a'], truth: 'gil' },
+  { scenario: 'exception', mode: 'wall', flags: [], truth: 'wall' },
+  { scenario: 'exception', mode: 'exception', flags: [], truth: 'exception' },
+  { scenario: 'gc', mode: 'wall', flags: [], truth: 'gc' },
+];
+
+function wrapper(executable) {
+  const file = path.join(tmpdir(), `tachyon-bench-${executable}`);
+  writeFileSync(file, `#!/bin/sh\nexec chroot ${chroot} /usr/bin/${executable} "$@"\n`, { mode: 0o755 });
+  return file;
+}
+
+// The fixture, where both host and chroot interpreters see it.
+const fixtures = '/tmp/tachyon-modes-bench';
+for (const dir of [fixtures, path.join(chroot, fixtures)]) {
+  if (dir !== fixtures && !existsSync(chroot)) continue;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(path.join(root, 'test', 'fixtures', 'python', 'modes.py'), path.join(dir, 'modes.py'));
+}
+const work = mkdtempSync(path.join(tmpdir(), 'tachyon-modes-'));
+
+/** Share of samples whose stack contains each function, from collapsed text. */
+export function sharesFrom(collapsed) {
+  const counts = new Map();
+  let total = 0;
+  for (const line of collapsed.split('\n')) {
+    if (line.trim() === '') continue;
+    const space = line.lastIndexOf(' ');
+    const count = Number(line.slice(space + 1));
+    total += count;
+    const funcs = new Set(line.slice(0, space).split(';').slice(1).map((label) => (label.includes(':') ? label.split(':').slice(1, -1).join(':') : label)));
+    for (const f of funcs) counts.set(f, (counts.get(f) ?? 0) + count);
+  }
+  return { total, share: (name) => (total > 0 ? (counts.get(name) ?? 0) / total : 0) };
+}
+
+/** modes.py's JSON line (the stdlib profiler prints its own lines after it). */
+function truthFrom(stdout) {
+  return JSON.parse(stdout.split('\n').filter((line) => line.startsWith('{')).pop() ?? '{}');
+}
+
+function measure(interpreter, run) {
+  const out = path.join(work, 'out.txt');
+  const result = spawnSync(process.execPath, [cli, 'run', '--python', interpreter.python, '--mode', run.mode, ...run.flags, '--collapsed', '-o', out, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
+  if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
+  const truth = truthFrom(result.stdout)[run.truth];
+  const { total, share } = sharesFrom(readFileSync(out, 'utf8'));
+  const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
+  const missed = /Missed samples: \d+ \(([\d.]+)%/.exec(result.stderr)?.[1];
+  return { total, rows, missed: missed === undefined ? '?' : `${missed}%` };
+}
+
+function measureStdlib(run) {
+  if (!existsSync(path.join(chroot, 'usr/bin/python3.15'))) return { error: 'no python3.15 in the chroot' };
+  spawnSync('sh', ['-c', `mountpoint -q ${chroot}/proc || mount -t proc proc ${chroot}/proc`]);
+  const inside = `${fixtures}/stdlib-${run.scenario}-${run.mode}.txt`;
+  const flags = run.flags.includes('-a') ? ['-a'] : [];
+  const result = spawnSync('chroot', [chroot, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '--mode', run.mode, ...flags, '--collapsed', '-o', inside, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
+  if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
+  const truth = truthFrom(result.stdout)[run.truth];
+  const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8'));
+  const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
+  return { total, rows };
+}
+
+const pct = (x) => (x * 100).toFixed(2);
+const lines = [];
+lines.push(`Measured with \`node bench/modes.mjs\` (${seconds} s per run, 1 kHz, ${new Date().toISOString().slice(0, 10)}): each function's share of the kept samples against the truth modes.py measured, as \`sampled (truth)\`, and the worst error in points. cpu/gil scenarios use \`-a\`.`);
+lines.push('');
+lines.push('| interpreter | scenario / mode | samples | ticks missed | shares: sampled (truth) | worst error (points) |');
+lines.push('|---|---|---|---|---|---|');
+const sources = interpreters.map((i) => ({ label: i.label, measure: (run) => measure(i, run) }));
+if (args.stdlib) sources.push({ label: '3.15 stdlib profiler', measure: measureStdlib });
+for (const source of sources) {
+  for (const run of runs) {
+    const result = source.measure(run);
+    const name = `${run.scenario} / ${run.mode}`;
+    if (result.error) {
+      lines.push(`| ${source.label} | ${name} | – | – | failed: ${result.error.replace(/\|/g, '/')} | – |`);
+    } else {
+      const worst = Math.max(...result.rows.map(([, t, s]) => Math.abs(t - s) * 100));
+      const cells = result.rows.map(([n, t, s]) => `${n} ${pct(s)} (${pct(t)})`).join(', ');
+      lines.push(`| ${source.label} | ${name} | ${result.total} | ${result.missed ?? '–'} | ${cells} | ${worst.toFixed(2)} |`);
+    }
+    process.stderr.write(`${lines[lines.length - 1]}\n`);
+  }
+}
+
+const table = lines.join('\n');
+if (args.print) {
+  console.log(table);
+} else {
+  const doc = path.join(root, 'docs', 'benchmarks.md');
+  const start = '<!-- modes-bench:start -->';
+  const end = '<!-- modes-bench:end -->';
+  let text = readFileSync(doc, 'utf8');
+  const block = `${start}\n${table}\n${end}`;
+  text = text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : `${text.trimEnd()}\n\n## Accuracy per profiling mode\n\n${block}\n`;
+  writeFileSync(doc, text);
+}

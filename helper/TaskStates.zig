@@ -1,0 +1,75 @@
+//! Whether a target thread is on a CPU, from the state letter of `/proc/PID/task/TID/stat`
+//! (`--cpu-state`). One descriptor per thread is opened on first use and kept, so a sample
+//! costs one `pread` of a few dozen bytes (the kernel formats the whole line, about 1-2 us),
+//! and nothing at all when `--cpu-state` is not given.
+//!
+//! Descriptors are direct-mapped by TID: a thread whose slot is taken by another evicts it
+//! (closed, re-opened when that thread comes back). A thread that has exited reads as an error
+//! and its slot is freed.
+
+const std = @import("std");
+const linux = std.os.linux;
+const limits = @import("limits.zig");
+const procfs = @import("procfs.zig");
+
+const TaskStates = @This();
+
+pub const State = enum { on_cpu, off_cpu, unknown };
+
+const Slot = struct { tid: u64 = 0, fd: linux.fd_t = -1 };
+
+pid: linux.pid_t,
+slots: [limits.task_stat_fds_max]Slot = @splat(.{}),
+
+pub fn init(pid: linux.pid_t) TaskStates {
+    return .{ .pid = pid };
+}
+
+/// The state of thread `tid` now: `R` (running or runnable) is on a CPU; `S`, `D`, `T`, `t`,
+/// `Z`, `X`, `I` are not; anything else, or a thread that cannot be read, is unknown.
+pub fn state(ts: *TaskStates, tid: u64) State {
+    if (tid == 0 or tid > std.math.maxInt(i32)) return .unknown;
+    const slot = &ts.slots[@intCast(tid % limits.task_stat_fds_max)];
+    if (slot.tid != tid) {
+        if (slot.fd >= 0) procfs.close(slot.fd);
+        slot.* = .{};
+        var name: [48]u8 = undefined;
+        const path = std.fmt.bufPrint(&name, "task/{d}/stat", .{tid}) catch return .unknown;
+        slot.fd = procfs.open(ts.pid, path) catch return .unknown;
+        slot.tid = tid;
+    }
+    var buffer: [limits.task_stat_bytes]u8 = undefined;
+    const rc = linux.pread(slot.fd, &buffer, buffer.len, 0);
+    if (linux.errno(rc) != .SUCCESS or rc == 0) {
+        procfs.close(slot.fd);
+        slot.* = .{};
+        return .unknown;
+    }
+    return classify(procfs.stateFromStat(buffer[0..rc]));
+}
+
+pub fn classify(letter: ?u8) State {
+    return switch (letter orelse return .unknown) {
+        'R' => .on_cpu,
+        'S', 'D', 'T', 't', 'Z', 'X', 'I', 'P', 'W', 'K' => .off_cpu,
+        else => .unknown,
+    };
+}
+
+const testing = std.testing;
+
+test "state letters" {
+    try testing.expectEqual(State.on_cpu, classify('R'));
+    try testing.expectEqual(State.off_cpu, classify('S'));
+    try testing.expectEqual(State.off_cpu, classify('D'));
+    try testing.expectEqual(State.unknown, classify(null));
+    try testing.expectEqual(State.unknown, classify('?'));
+}
+
+test "this thread reads as on a CPU, a missing one as unknown" {
+    var states: TaskStates = .init(linux.getpid());
+    const tid: u64 = @intCast(linux.gettid());
+    try testing.expectEqual(State.on_cpu, states.state(tid));
+    try testing.expectEqual(State.on_cpu, states.state(tid)); // the kept descriptor
+    try testing.expectEqual(State.unknown, states.state(std.math.maxInt(i32) - 1));
+}

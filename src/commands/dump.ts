@@ -1,0 +1,108 @@
+/**
+ * `tachyon dump PID`: print the current stack of the main thread (or, with -a, of every thread)
+ * of a running CPython once, with each thread's id, name and status, as text or JSON. The helper
+ * takes one tick (`--duration-ms=1`) with the OS thread state; thread names come from
+ * `/proc/PID/task/TID/comm` and source lines from the files themselves (both at this edge).
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Recorder } from '../model/recorder.js';
+import { MessageKind } from '../protocol/messages.js';
+import { buildDump, writeDumpJson, writeDumpText } from '../output/dump.js';
+import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
+import { findHelper } from '../session/helper-path.js';
+import { HelperSession } from '../session/helper-session.js';
+import { parsePid } from './options.js';
+import type { Io } from './record.js';
+import type { CommandContext } from './shared.js';
+
+export interface DumpFlags {
+  allThreads?: boolean;
+  json?: boolean;
+  gc?: boolean;
+  blocking?: boolean;
+  verbose?: boolean;
+}
+
+/** OS thread names (what `threading` sets on 3.14+; the program's name on older versions, left out). */
+function threadNames(pid: number, tids: number[]): Map<number, string> {
+  const names = new Map<number, string>();
+  let processName: string | undefined;
+  try {
+    processName = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return names;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      if (name !== processName) names.set(tid, name);
+    } catch {
+      // The thread has exited, or the id is not a kernel id (3.8-3.10 without the mapping).
+    }
+  }
+  return names;
+}
+
+/** Source lines as the target sees its files: through /proc/PID/root (another mount namespace or chroot), else directly. */
+function sourceLines(pid: number): (file: string, line: number) => string | undefined {
+  const cache = new Map<string, string[] | undefined>();
+  const read = (file: string): string[] | undefined => {
+    for (const candidate of [`/proc/${pid}/root${file}`, file]) {
+      try {
+        return readFileSync(candidate, 'utf8').split('\n');
+      } catch {
+        // Try the next one.
+      }
+    }
+    return undefined;
+  };
+  return (file, line) => {
+    if (!cache.has(file)) cache.set(file, file.startsWith('/') ? read(file) : undefined);
+    return cache.get(file)?.[line - 1]?.trim() || undefined;
+  };
+}
+
+export async function dump(pidText: string, flags: DumpFlags, context: CommandContext, io: Io): Promise<number> {
+  const pid = parsePid(pidText);
+  const helperPath = findHelper(context.env, context.warn);
+  const recorder = new Recorder({ toolVersion: context.toolVersion, argv: [], gc: flags.gc !== false });
+  let firstTickNs: number | undefined;
+  const session = new HelperSession({
+    helperPath, pid, rateHz: 1000, durationMs: 1, allThreads: flags.allThreads === true, cpuState: flags.blocking !== true, blocking: flags.blocking === true, verbose: flags.verbose === true,
+    log: (line) => io.stderr(line),
+    onMessage: (message) => {
+      // Only the first tick: every thread at one instant.
+      if (message.kind === MessageKind.sample || message.kind === MessageKind.sample_failed) {
+        firstTickNs ??= message.timeNs;
+        if (message.timeNs !== firstTickNs) return;
+      }
+      recorder.feed(message);
+    },
+  });
+  const outcome = await session.done;
+  if (recorder.hello === undefined) {
+    if (outcome.exitCode !== undefined && outcome.exitCode !== 0) throw errorForHelperExit(outcome.exitCode, pid, outcome.stderrTail, helperPath);
+    throw new TachyonError(ExitCode.helperProblem, 'the helper ended before attaching', 'run with --verbose to see its messages');
+  }
+  const profile = recorder.finish('duration_elapsed');
+  if (recorder.samplesFailed > 0 && profile.threads.length === 0) {
+    throw new TachyonError(ExitCode.failure, `no stack dump collected: the stacks of process ${pid} changed during every read`, 'try again');
+  }
+  const result = buildDump(profile, { threadNames: threadNames(pid, profile.threads.map((t) => t.tid)), sourceLine: sourceLines(pid) });
+  io.stdout(flags.json === true ? writeDumpJson(result) : writeDumpText(result));
+  return 0;
+}
+
+export function registerDumpCommand(program: Command, context: CommandContext, io: Io, setExitCode: (code: number) => void): void {
+  program
+    .command('dump')
+    .description('print the current stack of a running CPython process, with thread ids, names and status')
+    .argument('<pid>', 'process id of the running Python program')
+    .option('-a, --all-threads', 'every thread (default: only the main thread)')
+    .option('--json', 'print JSON for programs: {pid, pythonVersion, threads: [{tid, name, status, frames}]}')
+    .option('--no-gc', 'leave out the <GC> frame of a thread that is collecting garbage')
+    .option('--blocking', 'stop the threads while their stacks are read (ptrace): always consistent, but no on-CPU status')
+    .option('-v, --verbose', "show the helper's messages")
+    .action(async (pid: string, flags: DumpFlags) => setExitCode(await dump(pid, flags, context, io)));
+}

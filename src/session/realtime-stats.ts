@@ -1,0 +1,38 @@
+/**
+ * `--realtime-stats`: the achieved sampling rate and the mean, min and max interval between
+ * ticks over a rolling window of the last 100 intervals, as one live line, in the stdlib
+ * profiler's format (`Stats: <mean>Hz (<µs>µs) Min: <Hz> Max: <Hz> N=<ticks>`). Pure: it is
+ * given tick times and returns the line; the caller decides when to print it.
+ */
+
+/** Intervals in the rolling window. */
+export const WINDOW_INTERVALS = 100;
+
+export class RealtimeStats {
+  private readonly intervalsNs: number[] = [];
+  private next = 0;
+  private lastTickNs: number | undefined;
+  ticks = 0;
+
+  /** A tick at `timeNs`; several samples of one tick share its time and count once. */
+  addTick(timeNs: number): void {
+    if (timeNs === this.lastTickNs) return;
+    if (this.lastTickNs !== undefined && timeNs > this.lastTickNs) {
+      const interval = timeNs - this.lastTickNs;
+      if (this.intervalsNs.length < WINDOW_INTERVALS) this.intervalsNs.push(interval);
+      else this.intervalsNs[this.next] = interval;
+      this.next = (this.next + 1) % WINDOW_INTERVALS;
+    }
+    this.lastTickNs = timeNs;
+    this.ticks++;
+  }
+
+  /** The live line, or undefined before two ticks. */
+  line(): string | undefined {
+    if (this.intervalsNs.length === 0) return undefined;
+    const meanNs = this.intervalsNs.reduce((a, b) => a + b, 0) / this.intervalsNs.length;
+    const hz = (ns: number): string => (1e9 / ns).toFixed(1);
+    // The shortest interval is the highest rate.
+    return `Stats: ${hz(meanNs)}Hz (${(meanNs / 1000).toFixed(1)}µs) Min: ${hz(Math.max(...this.intervalsNs))}Hz Max: ${hz(Math.min(...this.intervalsNs))}Hz N=${this.ticks}`;
+  }
+}
