@@ -7,6 +7,8 @@
 
 /** Intervals in the rolling window. */
 export const WINDOW_INTERVALS = 100;
+/** Intervals needed before a line is shown: a full window, since the first few, around attaching, are not the rate. */
+export const MIN_INTERVALS = WINDOW_INTERVALS;
 
 export class RealtimeStats {
   private readonly intervalsNs: number[] = [];
@@ -27,9 +29,9 @@ export class RealtimeStats {
     this.ticks++;
   }
 
-  /** The live line, or undefined before two ticks. */
+  /** The live line, or undefined before MIN_INTERVALS intervals. */
   line(): string | undefined {
-    if (this.intervalsNs.length === 0) return undefined;
+    if (this.intervalsNs.length < MIN_INTERVALS) return undefined;
     const meanNs = this.intervalsNs.reduce((a, b) => a + b, 0) / this.intervalsNs.length;
     const hz = (ns: number): string => (1e9 / ns).toFixed(1);
     // The shortest interval is the highest rate.
