@@ -232,6 +232,30 @@ const formatRows = formatNames.map((name) => {
   return { format: name, writeMs: fig('writeMs'), peakRssBytes: fig('peakRssBytes'), modelPeakRssBytes: fig('modelPeakRssBytes'), sizeBytes: fig('sizeBytes') };
 });
 
+// The stdlib profiler's flamegraph of the same synthetic profile (bench/lib/stdlib_flamegraph.py
+// replays write-format.mjs's generator), inside the chroot: its collect + export time, peak RSS, size.
+{
+  const inside = '/tmp/tachyon-bench/stdlib_flamegraph.py';
+  mkdirSync(path.join(CHROOT, path.dirname(inside)), { recursive: true });
+  writeFileSync(path.join(CHROOT, inside), readFileSync(path.join(ROOT, 'bench', 'lib', 'stdlib_flamegraph.py')));
+  const runs = [];
+  for (let round = 0; round < REPEATS; round++) {
+    const out = '/tmp/tachyon-bench/stdlib-flamegraph.html';
+    const child = spawnSync('chroot', [CHROOT, '/usr/bin/python3.15', inside, String(FORMAT_SAMPLES), out], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    try {
+      const r = JSON.parse(child.stdout.trim().split('\n').pop());
+      runs.push({ ...r, writeMs: r.collectMs + r.exportMs });
+      log('format', 'stdlib flamegraph', `${(r.collectMs + r.exportMs).toFixed(0)} ms`);
+    } catch {
+      log('format', 'stdlib flamegraph', 'FAILED', child.stderr.slice(-300));
+      runs.push(null);
+    }
+    rmSync(path.join(CHROOT, out), { force: true });
+  }
+  const fig = (key) => summarize(runs.map((r) => (r ? r[key] : NaN)));
+  formatRows.push({ format: 'stdlib profiling.sampling 3.15 --flamegraph (collect + export)', writeMs: fig('writeMs'), peakRssBytes: fig('peakRssBytes'), modelPeakRssBytes: summarize([NaN]), sizeBytes: fig('sizeBytes') });
+}
+
 const machine = {
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`,
   memoryGiB: Math.round(totalmem() / 2 ** 30),

@@ -121,7 +121,7 @@ export function measureRun(argv, { steadyAfterS = 1 } = {}) {
       const rss = peakRssBytes(pid);
       if (threads === null) return;
       const timeS = (performance.now() - startMs) / 1000;
-      const entry = seen.get(pid) ?? { name: '?', threads: new Map(), peakRssBytes: 0, steady: null, lastTimeS: timeS };
+      const entry = seen.get(pid) ?? { name: '?', threads: new Map(), peakRssBytes: 0, steady: null, lastTimeS: timeS, history: [] };
       // The latest name: a process seen before its exec (chroot, the dynamic loader) is named for what it became.
       const name = processName(pid);
       if (name !== '?') entry.name = name;
@@ -129,6 +129,7 @@ export function measureRun(argv, { steadyAfterS = 1 } = {}) {
       entry.lastTimeS = timeS;
       if (rss !== null) entry.peakRssBytes = Math.max(entry.peakRssBytes, rss);
       if (entry.steady === null && timeS >= steadyAfterS) entry.steady = [timeS, sum(entry.threads.values())];
+      entry.history.push([timeS, sum(entry.threads.values())]);
       seen.set(pid, entry);
     };
     const poll = () => {
@@ -145,13 +146,18 @@ export function measureRun(argv, { steadyAfterS = 1 } = {}) {
       const result = workloadResult(output);
       const profiler = [...seen.entries()].filter(([pid]) => pid !== result?.pid).map(([, e]) => ({ ...e, cpuS: sum(e.threads.values()) }));
       const cpuS = sum(profiler.map((e) => e.cpuS));
-      // Steady state: from each process's first poll after steadyAfterS to its last poll.
+      // Steady state: from each process's first poll after steadyAfterS to its last poll while
+      // the target was still alive, so that start-up and the report writing after the target
+      // exits (a one-time cost, like start-up) stay out of the rate.
+      const target = result?.pid !== undefined ? seen.get(result.pid) : undefined;
+      const endS = target?.lastTimeS ?? Infinity;
       let steadyCpuS = 0;
       let steadySpanS = 0;
       for (const e of profiler) {
-        if (e.steady === null) continue;
-        steadyCpuS += e.cpuS - e.steady[1];
-        steadySpanS = Math.max(steadySpanS, e.lastTimeS - e.steady[0]);
+        if (e.steady === null || e.steady[0] > endS) continue;
+        const last = e.history.filter(([timeS]) => timeS <= endS).pop() ?? e.steady;
+        steadyCpuS += last[1] - e.steady[1];
+        steadySpanS = Math.max(steadySpanS, last[0] - e.steady[0]);
       }
       resolve({
         exitCode: code ?? (signal ? 128 : 1),

@@ -74,7 +74,8 @@ function workloadTable(results) {
 function formatTable(results) {
   const lines = ['| format | write time, ms | peak RSS of the process, MiB (of which the model: before writing) | file size, MB |', '|---|---|---|---|'];
   for (const row of results.formatRows) {
-    lines.push(`| ${row.format} | ${cell(row.writeMs, 0)} | ${cell(row.peakRssBytes, 0, MiB)} (${cell(row.modelPeakRssBytes, 0, MiB)}) | ${cell(row.sizeBytes, 1, 1e-6)} |`);
+    const model = row.modelPeakRssBytes.median !== undefined && Number.isFinite(row.modelPeakRssBytes.median) ? ` (${cell(row.modelPeakRssBytes, 0, MiB)})` : '';
+    lines.push(`| ${row.format} | ${cell(row.writeMs, 0)} | ${cell(row.peakRssBytes, 0, MiB)}${model} | ${cell(row.sizeBytes, 1, 1e-6)} |`);
   }
   return lines.join('\n');
 }
@@ -164,7 +165,7 @@ raw results in [benchmarks.json](benchmarks.json).${results.quick ? ' **Quick mo
   as errors (Tachyon: "Failed samples", stdlib: "Error rate", py-spy: "Errors", Austin: "Error rate").
   *Profiler CPU*: the CPU time of every process in the run other than the target (Tachyon: node and the helper),
   from the scheduler's nanosecond counters (/proc/PID/task/TID/schedstat), over the steady state (from ${results.seconds.sweep >= 2 ? '1 s' : 'half-way'} after the
-  start to the end: start-up such as loading Node.js left out), as a share of one core. *Peak RSS*: the sum of those processes' VmHWM.
+  start to the target's exit: start-up such as loading Node.js, and writing the report once the target is gone, left out), as a share of one core. *Peak RSS*: the sum of those processes' VmHWM.
   *Slowdown*: the workload's own wall time under the tool over its median bare wall time (same Python); on a
   busy machine the bare runs vary too, and a slowdown under 1 is that noise. *Target CPU time*: the same
   ratio for the target's own CPU time (getrusage in the workload), which other work on the machine hardly
@@ -203,7 +204,9 @@ ${workloadTable(results)}
 Every format in Tachyon's registry (\`OUTPUT_FORMATS\`), each in its own node process: a synthetic profile
 (\`bench/lib/write-format.mjs\`: 4 threads, 5,000 distinct stacks 8–60 frames deep over 600 functions, a few hot
 stacks and many rare ones) is built through \`ProfileBuilder\`, then written to a file; the time covers the
-writer and the file write. The peers have no equivalent step measured here.
+writer and the file write. The last row is the stdlib profiler's flamegraph of the same profile
+(\`bench/lib/stdlib_flamegraph.py\` replays the same generator into its FlamegraphCollector, identical
+stacks batched as its own replay does), inside the chroot: collect plus export time.
 
 ${formatTable(results)}
 

@@ -12,7 +12,7 @@ import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { formatRunSummary } from '../output/summary.js';
 import { checkBrowser, chooseFormat, type FormatFlags } from './options.js';
 import { openInBrowser, writeOutput, type Io } from './record.js';
-import { addFormatOptions, outputOptionsFrom, type CommandContext } from './shared.js';
+import { addFormatOptions, checkBaselineMode, outputOptionsFrom, type CommandContext } from './shared.js';
 
 export interface ReplayFlags extends FormatFlags {
   output?: string;
@@ -35,6 +35,7 @@ export async function replay(file: string, flags: ReplayFlags, context: CommandC
   checkBrowser(format, flags.browser === true);
   const outputOptions = outputOptionsFrom(format, flags, context);
   const loaded = loadCapture(file, context.toolVersion);
+  checkBaselineMode(outputOptions.baseline, loaded.profile.meta.mode);
   io.stderr(`Replaying ${file}: ${describeCapture(loaded)}`);
   const loss = describeLoss(loaded, loaded.capture.meta?.durationMs);
   if (loss !== undefined) io.stderr(`tachyon: ${loss}`);
@@ -51,7 +52,7 @@ export function registerReplayCommand(program: Command, context: CommandContext,
     .argument('<file>', 'the capture file')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
   addFormatOptions(command, REPLAY_FORMAT_NAMES);
-  command.option('--browser', 'open the flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
+  command.option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
   command
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
     .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')

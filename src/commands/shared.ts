@@ -9,6 +9,7 @@ import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { loadCaptureProfile } from '../capture/load.js';
+import type { Profile } from '../model/profile.js';
 import { loadReportAssets } from './report-assets.js';
 import { checkBlocking, checkBrowser, chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort, type FormatFlags } from './options.js';
 import { needsCpuState } from '../model/modes.js';
@@ -55,7 +56,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
   addFormatOptions(command, OUTPUT_FORMAT_NAMES);
-  command.option('--browser', 'open the flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
+  command.option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
   command.option('--capture <path>', 'also save a capture of this run (as --binary writes) for "tachyon replay", next to the report');
   return command
     .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
@@ -99,6 +100,8 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   if (format === 'binary' && flags.capture !== undefined) {
     throw new TachyonError(ExitCode.usage, '--capture and --binary cannot be combined', '--binary writes the capture itself (name it with -o); --capture adds one to another format');
   }
+  const outputOptions = outputOptionsFrom(format, flags, context);
+  checkBaselineMode(outputOptions.baseline, mode);
   return {
     helperPath: findHelper(context.env, context.warn),
     rateHz,
@@ -117,6 +120,16 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     output: flags.output,
     browser: flags.browser === true ? (context.env.browser ?? 'xdg-open') : undefined,
     ...(flags.capture !== undefined ? { capturePath: flags.capture } : {}),
-    outputOptions: outputOptionsFrom(format, flags, context),
+    outputOptions,
   };
+}
+
+/** A differential flamegraph compares like with like: the baseline must have kept the same samples. */
+export function checkBaselineMode(baseline: Profile | undefined, mode: string): void {
+  if (baseline === undefined || baseline.meta.mode === mode) return;
+  throw new TachyonError(
+    ExitCode.usage,
+    `the --diff-flamegraph baseline was recorded with --mode ${baseline.meta.mode}, this profile uses --mode ${mode}`,
+    `record the baseline again with --mode ${mode}, or use --mode ${baseline.meta.mode} here`,
+  );
 }

@@ -108,6 +108,10 @@ t.test('--diff-flamegraph BASELINE draws a run against a --binary capture, live 
   t.equal(result.exitCode, 0, result.stderr);
   t.match(readFileSync(replayed, 'utf8'), /Differential flamegraph/, 'replay writes the same kind of page');
 
+  result = await tachyon(['run', '--mode', 'cpu', '--diff-flamegraph', baseline, '--python', python.python, `${fixtures}/report_workload.py`, '0.2']);
+  t.equal(result.exitCode, 2, 'a baseline of another mode is refused before sampling');
+  t.match(result.stderr, /^tachyon: error: the --diff-flamegraph baseline was recorded with --mode wall, this profile uses --mode cpu\nhint: /m);
+
   const notCapture = path.join(out, 'not-a-capture.bin');
   writeFileSync(notCapture, 'hello\n');
   result = await tachyon(['run', '--diff-flamegraph', notCapture, '--python', python.python, `${fixtures}/report_workload.py`, '0.2']);
