@@ -89,7 +89,7 @@ pub fn idFor(
     }
     // Before 3.11 the size is that of the `co_code` bytes object (bytes; 2 per code unit).
     const size_units = if (offsets.code.co_code != null)
-        try memory.readValue(u64, fingerprint.size_units + offsets.bytes.ob_size) / 2
+        try memory.readValue(u64, fingerprint.size_units +% offsets.bytes.ob_size) / 2
     else
         fingerprint.size_units;
     if (cache.map.count() >= limits.code_cache_entries_max) cache.map.clearRetainingCapacity();
@@ -127,16 +127,16 @@ fn readName(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, 
     const data = if (state.ascii) offsets.unicode.ascii_data else offsets.unicode.compact_data;
     const count: usize = @intCast(@min(length, limits.name_code_points_max));
     const chars = cache.chars[0 .. count * char_bytes];
-    memory.read(address + data, chars) catch |err| return orUnknown(err, unknown);
+    memory.read(address +% data, chars) catch |err| return orUnknown(err, unknown);
     return pep393.toUtf8(char_bytes, chars, cache.names[slot]) orelse unknown;
 }
 
 /// Reads the raw bytes of `co_linetable`; empty (line unknown) if too long or unreadable.
 fn readLineTable(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, address: u64) error{ProcessGone}![]const u8 {
-    const size = memory.readValue(u64, address + offsets.bytes.ob_size) catch |err| return orUnknown(err, "");
+    const size = memory.readValue(u64, address +% offsets.bytes.ob_size) catch |err| return orUnknown(err, "");
     if (size > limits.line_table_bytes_max) return "";
     const bytes = cache.line_table[0..@intCast(size)];
-    memory.read(address + offsets.bytes.ob_sval, bytes) catch |err| return orUnknown(err, "");
+    memory.read(address +% offsets.bytes.ob_sval, bytes) catch |err| return orUnknown(err, "");
     return bytes;
 }
 

@@ -38,7 +38,7 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
     var copied: usize = 0;
     // At most two iterations: `out` spans at most two pages.
     while (copied < out.len) {
-        const at = address + copied;
+        const at = address +% copied;
         const cached = try cache.fetch(memory, at - at % page_bytes);
         const in_page: usize = @intCast(at % page_bytes);
         const count = @min(out.len - copied, page_bytes - in_page);

@@ -244,7 +244,7 @@ fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Err
         const interp = try s.readInterpreter(address);
         if (o.thread.id_is_pthread and !s.tid_offset_searched and interp.id == 0) {
             const main_thread = if (interp.threads_main != 0) interp.threads_main else try s.oldestThread(interp.threads_head);
-            if (main_thread != 0) s.learnTidOffset(try s.memory.readValue(u64, main_thread + o.thread.native_thread_id));
+            if (main_thread != 0) s.learnTidOffset(try s.memory.readValue(u64, main_thread +% o.thread.native_thread_id));
         }
         var tstate = interp.threads_head;
         for (0..limits.threads_max) |_| {
@@ -262,7 +262,7 @@ fn sampleMainThread(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error
     const current = roots orelse try s.findMainRoots(now_ns);
     if (current.tstate == 0) return;
     if (s.offsets.thread.id_is_pthread and !s.tid_offset_searched) {
-        s.learnTidOffset(try s.memory.readValue(u64, current.tstate + s.offsets.thread.native_thread_id));
+        s.learnTidOffset(try s.memory.readValue(u64, current.tstate +% s.offsets.thread.native_thread_id));
     }
     const failed_before = tally.failed;
     _ = s.sampleThread(current.tstate, current.tstate, current.interpreter, now_ns, tally) catch |err| {
@@ -293,7 +293,7 @@ fn oldestThread(s: *Sampler, head: u64) RemoteMemory.Error!u64 {
     var tstate = head;
     for (0..limits.threads_max) |_| {
         if (tstate == 0) return 0;
-        const next = try s.memory.readValue(u64, tstate + s.offsets.thread.next);
+        const next = try s.memory.readValue(u64, tstate +% s.offsets.thread.next);
         if (next == 0) return tstate;
         tstate = next;
     }
@@ -313,9 +313,9 @@ fn readInterpreter(s: *Sampler, address: u64) RemoteMemory.Error!Interpreter {
     const o = s.offsets.interpreter;
     var values: [4][8]u8 = @splat(@splat(0));
     var segments = [_]RemoteMemory.Segment{
-        .{ .address = address + o.id, .buffer = &values[0] },
-        .{ .address = address + o.next, .buffer = &values[1] },
-        .{ .address = address + o.threads_head, .buffer = &values[2] },
+        .{ .address = address +% o.id, .buffer = &values[0] },
+        .{ .address = address +% o.next, .buffer = &values[1] },
+        .{ .address = address +% o.threads_head, .buffer = &values[2] },
         .{ .address = address + (o.threads_main orelse o.threads_head), .buffer = &values[3] },
     };
     const count: usize = if (o.threads_main != null) 4 else 3;
@@ -421,14 +421,15 @@ const ThreadState = struct {
 /// the thread's own item was read with the thread state.
 fn hasException(s: *Sampler, tstate: u64, thread: ThreadState) (RemoteMemory.Error || Output.Error)!bool {
     const item_layout = s.offsets.exc_item;
-    const embedded = tstate + s.offsets.thread.exc_state;
+    const embedded = tstate +% s.offsets.thread.exc_state;
     var item = thread.exc_info;
     for (0..limits.exception_stack_max) |_| {
         if (item == 0) return false;
         var value = thread.exc_state_value;
         var previous = thread.exc_state_previous;
         if (item != embedded) {
-            if (item % 8 != 0) return false;
+            // A torn read can leave any value here: only an aligned user-space address is followed.
+            if (item % 8 != 0 or item >= limits.user_address_end) return false;
             var bytes: [32]u8 = undefined;
             const size: usize = @intCast(item_layout.previous + 8);
             s.memory.read(item, bytes[0..size]) catch |err| return if (err == error.Unmapped) false else err;
@@ -445,9 +446,12 @@ fn hasException(s: *Sampler, tstate: u64, thread: ThreadState) (RemoteMemory.Err
 fn isNone(s: *Sampler, object: u64) RemoteMemory.Error!bool {
     if (object == s.none_object) return true;
     if (object == s.not_none_object or s.none_object != 0) return false;
-    const ob_type = s.memory.readValue(u64, object + s.offsets.object.ob_type) catch |err|
+    // Values come from memory the target may be changing: never do arithmetic on a wild pointer.
+    if (object >= limits.user_address_end) return false;
+    const ob_type = s.memory.readValue(u64, object +% s.offsets.object.ob_type) catch |err|
         return if (err == error.Unmapped) false else err;
-    const name_address = s.memory.readValue(u64, ob_type + s.offsets.type_object.tp_name) catch |err|
+    if (ob_type >= limits.user_address_end) return false;
+    const name_address = s.memory.readValue(u64, ob_type +% s.offsets.type_object.tp_name) catch |err|
         return if (err == error.Unmapped) false else err;
     var name: [9]u8 = undefined;
     s.memory.read(name_address, &name) catch |err| return if (err == error.Unmapped) false else err;
@@ -468,7 +472,7 @@ fn tidOfPthread(s: *Sampler, pthread: u64, slot: *LeafPage, predicted: ?u32) u64
     if (pthread == 0) return 0;
     if (pthread == slot.pthread) if (predicted) |tid| if (pthread_tid.plausibleTid(tid)) return tid;
     const at = s.tid_offset orelse return pthread;
-    const tid = s.memory.readValue(u32, pthread + at) catch return pthread;
+    const tid = s.memory.readValue(u32, pthread +% at) catch return pthread;
     return if (pthread_tid.plausibleTid(tid)) tid else pthread;
 }
 
@@ -502,12 +506,12 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     if (t.holds_gil == null) {
         // 3.8-3.11 have one GIL, in `_PyRuntime`; later versions one per interpreter.
         const gil_base = if (o.gil_in_runtime) s.target.runtime_address else interpreter;
-        segments[1] = .{ .address = gil_base + o.gil_locked, .buffer = &gil_locked };
-        segments[2] = .{ .address = gil_base + o.gil_holder, .buffer = &gil_holder };
+        segments[1] = .{ .address = gil_base +% o.gil_locked, .buffer = &gil_locked };
+        segments[2] = .{ .address = gil_base +% o.gil_holder, .buffer = &gil_holder };
         count = 3;
     }
     const gc_base = if (o.gc_in_runtime) s.target.runtime_address else interpreter;
-    segments[count] = .{ .address = gc_base + o.gc_collecting, .buffer = &gc_collecting };
+    segments[count] = .{ .address = gc_base +% o.gc_collecting, .buffer = &gc_collecting };
     count += 1;
     var prefix_bytes: usize = 0;
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
@@ -527,7 +531,7 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     var tid_segment: usize = 0;
     if (t.id_is_pthread and slot.pthread != 0) if (s.tid_offset) |at| {
         tid_segment = 1;
-        segments[count + planned] = .{ .address = slot.pthread + at, .buffer = &tid_bytes };
+        segments[count + planned] = .{ .address = slot.pthread +% at, .buffer = &tid_bytes };
     };
     const read = try s.memory.readSegments(segments[0 .. count + planned + tid_segment]);
     if (read < prefix_bytes) return error.Unmapped;
@@ -537,7 +541,7 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     // 3.11/3.12: the thread state points to a `_PyCFrame`, which points to the top frame.
     const top = word(&bytes, t.current_frame);
     const current_frame = if (t.cframe_current_frame) |at|
-        (if (top == 0) 0 else try s.memory.readValue(u64, top + at))
+        (if (top == 0) 0 else try s.memory.readValue(u64, top +% at))
     else
         top;
     const thread_id = word(&bytes, t.native_thread_id);
@@ -735,7 +739,7 @@ fn readHeaders(s: *Sampler, codes: []const u64, code_size: usize) RemoteMemory.E
 /// Whether `ob_type` is the code type, learning its address from the first type named "code".
 fn isCode(s: *Sampler, ob_type: u64) RemoteMemory.Error!bool {
     if (s.code_type) |code_type| return ob_type == code_type;
-    const name_address = s.memory.readValue(u64, ob_type + s.offsets.type_object.tp_name) catch |err|
+    const name_address = s.memory.readValue(u64, ob_type +% s.offsets.type_object.tp_name) catch |err|
         return if (err == error.Unmapped) false else err;
     var name: [5]u8 = undefined;
     s.memory.read(name_address, &name) catch |err| return if (err == error.Unmapped) false else err;

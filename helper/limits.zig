@@ -103,6 +103,9 @@ pub const blocking_wait_attempts_max = 16;
 pub const blocking_rate_hz_max = 1000;
 /// How often a `stats` message is sent.
 pub const stats_interval_ns = std.time.ns_per_s;
+/// The end of user-space addresses on x86_64 (with 5-level paging; 2^47 with 4 levels): a pointer
+/// read from the target at or above it is garbage from a torn read, never followed.
+pub const user_address_end: u64 = 1 << 56;
 /// Bytes of `.rodata` searched for the `PY_VERSION` string.
 pub const rodata_scan_bytes_max = 64 << 20;
 /// Bytes of the main thread's `struct pthread` searched for its tid (glibc keeps it near 0x2d0).
