@@ -5,7 +5,7 @@
  */
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
-import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, formatFlagKey, type OutputFormatName } from '../output/index.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlagKey, formatUsage, type OutputFormatName } from '../output/index.js';
 import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 
 /** The helper's own limit; above it a tick cannot finish before the next one is due. */
@@ -101,6 +101,6 @@ export function chooseFormat(flags: FormatFlags): OutputFormatName {
 /** `--browser` only goes with a format a browser shows. */
 export function checkBrowser(format: OutputFormatName, browser: boolean): void {
   if (!browser || OUTPUT_FORMATS[format].browserEntry !== undefined) return;
-  const html = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].browserEntry !== undefined).map((name) => formatFlag(name).replace('<', '').replace('>', '').toUpperCase().replace(/^--[A-Z-]+/, (flag) => flag.toLowerCase()));
+  const html = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].browserEntry !== undefined).map(formatUsage);
   throw new TachyonError(ExitCode.usage, `--browser opens an HTML report, not --${format}`, `add ${html.slice(0, -1).join(', ')} or ${html[html.length - 1]}`);
 }

@@ -4,15 +4,14 @@
  * stream goes through the same Recorder, so the Profile and every writer's bytes are the same.
  * A capture cut short replays up to its last whole record, with a warning saying what was lost.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadCapture } from '../capture/load.js';
 import { describeLoss } from '../capture/replay.js';
-import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES } from '../output/index.js';
-import { PSTATS_SORT_KEYS } from '../output/pstats.js';
+import { REPLAY_FORMAT_NAMES } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
 import { checkBrowser, chooseFormat, type FormatFlags } from './options.js';
 import { openInBrowser, writeOutput, type Io } from './record.js';
-import { addFormatOptions, checkBaselineMode, outputOptionsFrom, type CommandContext } from './shared.js';
+import { addReportOptions, checkBaselineMode, outputOptionsFrom, type CommandContext } from './shared.js';
 
 export interface ReplayFlags extends FormatFlags {
   output?: string;
@@ -51,12 +50,7 @@ export function registerReplayCommand(program: Command, context: CommandContext,
     .description('turn a capture (written by --binary, or by tachyon-helper alone) into any report, as the live run would have')
     .argument('<file>', 'the capture file')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
-  addFormatOptions(command, REPLAY_FORMAT_NAMES);
-  command.option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
-  command
-    .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
-    .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
-    .option('--no-summary', 'pstats: leave out the summary of interesting functions');
+  addReportOptions(command, REPLAY_FORMAT_NAMES);
   command.addHelpText(
     'after',
     `

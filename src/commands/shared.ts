@@ -55,19 +55,20 @@ export function addSamplingOptions(command: Command): Command {
     .option('--native', 'show a <native> frame where C code called into Python (CPython 3.11+; before, C calls leave no trace in the stack)')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
-  addFormatOptions(command, OUTPUT_FORMAT_NAMES);
-  command.option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
-  command.option('--capture <path>', 'also save a capture of this run (as --binary writes) for "tachyon replay", next to the report');
+  addReportOptions(command, OUTPUT_FORMAT_NAMES);
   return command
-    .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
-    .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
-    .option('--no-summary', 'pstats: leave out the summary of interesting functions')
+    .option('--capture <path>', 'also save a capture of this run (as --binary writes) for "tachyon replay", next to the report')
     .option('-v, --verbose', 'show what the helper does (its stderr) while sampling');
 }
 
-/** The `--<format>` flags of the given formats, as the registry describes them. */
-export function addFormatOptions(command: Command, names: readonly OutputFormatName[]): void {
+/** The report options of run, attach and replay: the `--<format>` flags of `names`, as the registry describes them, --browser and the pstats display options. */
+export function addReportOptions(command: Command, names: readonly OutputFormatName[]): void {
   for (const name of names) command.option(formatFlag(name), OUTPUT_FORMATS[name].flagHelp);
+  command
+    .option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)')
+    .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
+    .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
+    .option('--no-summary', 'pstats: leave out the summary of interesting functions');
 }
 
 /**

@@ -5,11 +5,11 @@
  * (that is `recorder.ts`) nor of any output format.
  */
 import { PairIndex } from './pair-index.js';
+import { StringTable } from './string-table.js';
 import type { FuncKind, Profile, ProfileMeta, SampleTable, StackIndex, ThreadProfile } from './profile.js';
 
 export class ProfileBuilder {
-  private readonly strings: string[] = [];
-  private readonly stringIndex = new Map<string, number>();
+  private readonly strings = new StringTable();
   private readonly funcs = { name: [] as number[], file: [] as number[], firstLine: [] as number[], kind: [] as FuncKind[], length: 0 };
   private readonly funcIndex = new Map<string, number>();
   private readonly frames = { func: [] as number[], line: [] as number[], endLine: [] as number[], column: [] as number[], endColumn: [] as number[], length: 0 };
@@ -20,13 +20,7 @@ export class ProfileBuilder {
   private readonly threads = new Map<number, ThreadProfile>();
 
   string(text: string): number {
-    let index = this.stringIndex.get(text);
-    if (index === undefined) {
-      index = this.strings.length;
-      this.strings.push(text);
-      this.stringIndex.set(text, index);
-    }
-    return index;
+    return this.strings.intern(text);
   }
 
   func(name: string, file: string, firstLine: number, kind: FuncKind): number {
@@ -103,7 +97,7 @@ export class ProfileBuilder {
     // Threads in order of first appearance keeps output stable from run to run of the same input.
     return {
       meta,
-      strings: this.strings,
+      strings: this.strings.strings,
       funcs: this.funcs,
       frames: this.frames,
       stacks: this.stacks,

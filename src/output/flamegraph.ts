@@ -3,6 +3,7 @@
  * embedded as escaped JSON) that works offline. Pure: the profile and the assets in, the page's
  * text out; the page itself (templates/flamegraph.js) draws, zooms, searches and filters.
  */
+import { StringTable } from '../model/string-table.js';
 import type { Profile } from '../model/profile.js';
 import { buildFlameTree, MERGED_FUNC, ROOT_FUNC, type FlameTree } from './flame-tree.js';
 import type { SourceFile } from './heatmap.js';
@@ -54,19 +55,13 @@ export interface PruningFacts {
 
 /** Interns the profile's functions that a tree uses into a page's own small tables. */
 export class PageFuncTable {
-  readonly strings: string[] = [];
+  private readonly table = new StringTable();
+  readonly strings: string[] = this.table.strings;
   readonly funcs: PageFuncs = { name: [], file: [], firstLine: [], pseudo: [] };
-  private readonly stringIndex = new Map<string, number>();
   private readonly funcIndex = new Map<string, number>();
 
   private string(text: string): number {
-    let i = this.stringIndex.get(text);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(text);
-      this.stringIndex.set(text, i);
-    }
-    return i;
+    return this.table.intern(text);
   }
 
   /** The page's index for function `func` of `profile`; ROOT_FUNC and MERGED_FUNC pass through. */

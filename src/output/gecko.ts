@@ -5,6 +5,7 @@
  * its own func, frame, stack and resource tables, a shared string array, samples with their
  * times, and interval markers for the thread status bits the helper recorded. Pure.
  */
+import { StringTable } from '../model/string-table.js';
 import type { Profile, ThreadProfile } from '../model/profile.js';
 import { ThreadStatus } from '../protocol/messages.js';
 import { basename } from './file-names.js';
@@ -33,21 +34,6 @@ const CATEGORIES = [
 const STATUS_MARKERS: { bit: number; whenSet: string; whenClear: string; category: number }[] = [
   { bit: ThreadStatus.hasGil, whenSet: 'Has GIL', whenClear: 'No GIL', category: Category.gil },
 ];
-
-interface StringTable {
-  strings: string[];
-  index: Map<string, number>;
-}
-
-function intern(table: StringTable, text: string): number {
-  let i = table.index.get(text);
-  if (i === undefined) {
-    i = table.strings.length;
-    table.strings.push(text);
-    table.index.set(text, i);
-  }
-  return i;
-}
 
 /** A Python function the Firefox Profiler shows as "JS" (ours): a real source file, not `<frozen …>`. */
 function isSourceFile(file: string): boolean {
@@ -92,7 +78,7 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
       if (r === undefined) {
         r = resourceTable.length++;
         resourceTable.lib.push(null);
-        resourceTable.name.push(intern(strings, basename(file)));
+        resourceTable.name.push(strings.intern(basename(file)));
         resourceTable.host.push(null);
         resourceTable.type.push(1);
         resourceMap.set(fileIndex, r);
@@ -100,11 +86,11 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
       resource = r;
     }
     out = funcTable.length++;
-    funcTable.name.push(intern(strings, profile.strings[profile.funcs.name[f]]));
+    funcTable.name.push(strings.intern(profile.strings[profile.funcs.name[f]]));
     funcTable.isJS.push(python);
     funcTable.relevantForJS.push(python);
     funcTable.resource.push(resource);
-    funcTable.fileName.push(python ? intern(strings, basename(file)) : null);
+    funcTable.fileName.push(python ? strings.intern(basename(file)) : null);
     funcTable.lineNumber.push(python && profile.funcs.firstLine[f] > 0 ? profile.funcs.firstLine[f] : null);
     funcTable.columnNumber.push(null);
     funcMap.set(f, out);
@@ -150,7 +136,7 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
   const markers = { data: [] as object[], name: [] as number[], startTime: [] as number[], endTime: [] as number[], phase: [] as number[], category: [] as number[], length: 0 };
   const addMarker = (name: string, category: number, startUs: number, endUs: number): void => {
     markers.data.push({ type: name.replace(/ /g, ''), duration: ms(endUs - startUs), tid: thread.tid });
-    markers.name.push(intern(strings, name));
+    markers.name.push(strings.intern(name));
     markers.startTime.push(ms(startUs));
     markers.endTime.push(ms(endUs));
     markers.phase.push(1);
@@ -198,8 +184,8 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
 }
 
 export function writeGecko(profile: Profile): string {
-  const strings: StringTable = { strings: [], index: new Map() };
-  intern(strings, '(root)');
+  const strings = new StringTable();
+  strings.intern('(root)');
   const threads = profile.threads.map((thread) => threadObject(profile, thread, strings));
   const meta = {
     interval: profile.meta.sampleIntervalUs / 1000,

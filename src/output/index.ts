@@ -168,6 +168,12 @@ export function formatFlagKey(name: OutputFormatName): string {
   return name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
+/** A format's flag as a user types it, for messages: `--gecko`, `--diff-flamegraph BASELINE`. */
+export function formatUsage(name: OutputFormatName): string {
+  const argument = OUTPUT_FORMATS[name].flagArgument;
+  return argument === undefined ? `--${name}` : `--${name} ${argument.toUpperCase()}`;
+}
+
 /** The commander declaration of a format's flag: `--gecko`, `--diff-flamegraph <baseline>`. */
 export function formatFlag(name: OutputFormatName): string {
   const argument = OUTPUT_FORMATS[name].flagArgument;

@@ -5,6 +5,7 @@
  * location per profile frame (its line) and one function per profile function. The protobuf is
  * written by hand (a varint writer is all it takes). Pure.
  */
+import { StringTable } from '../model/string-table.js';
 import { gzipSync } from 'node:zlib';
 import type { Profile } from '../model/profile.js';
 
@@ -88,17 +89,10 @@ const F = {
 } as const;
 
 export function writePprofProto(profile: Profile): Uint8Array {
-  const strings: string[] = [''];
-  const stringIndex = new Map<string, number>([['', 0]]);
-  const str = (text: string): number => {
-    let i = stringIndex.get(text);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(text);
-      stringIndex.set(text, i);
-    }
-    return i;
-  };
+  // pprof's string table starts with the empty string.
+  const table = new StringTable();
+  table.intern('');
+  const str = (text: string): number => table.intern(text);
 
   const out = new ProtoWriter();
   const intervalNs = Math.round(profile.meta.sampleIntervalUs * 1000);
@@ -154,7 +148,7 @@ export function writePprofProto(profile: Profile): Uint8Array {
     .packed(F.profile.comment, [comment])
     .uint(F.profile.defaultSampleType, defaultType);
   // The string table comes after every str() call, so it is complete; field order does not matter.
-  for (const text of strings) out.string(F.profile.stringTable, text);
+  for (const text of table.strings) out.string(F.profile.stringTable, text);
   return Buffer.concat([out.finish(), tail.finish()]);
 }
 

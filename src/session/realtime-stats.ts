@@ -5,10 +5,8 @@
  * given tick times and returns the line; the caller decides when to print it.
  */
 
-/** Intervals in the rolling window. */
+/** Intervals in the rolling window; no line is shown before it is full, since the first few, around attaching, are not the rate. */
 export const WINDOW_INTERVALS = 100;
-/** Intervals needed before a line is shown: a full window, since the first few, around attaching, are not the rate. */
-export const MIN_INTERVALS = WINDOW_INTERVALS;
 
 export class RealtimeStats {
   private readonly intervalsNs: number[] = [];
@@ -29,9 +27,9 @@ export class RealtimeStats {
     this.ticks++;
   }
 
-  /** The live line, or undefined before MIN_INTERVALS intervals. */
+  /** The live line, or undefined before the window is full. */
   line(): string | undefined {
-    if (this.intervalsNs.length < MIN_INTERVALS) return undefined;
+    if (this.intervalsNs.length < WINDOW_INTERVALS) return undefined;
     const meanNs = this.intervalsNs.reduce((a, b) => a + b, 0) / this.intervalsNs.length;
     const hz = (ns: number): string => (1e9 / ns).toFixed(1);
     // The shortest interval is the highest rate.
