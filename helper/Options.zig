@@ -20,6 +20,8 @@ cpu_state: bool = false,
 native: bool = false,
 /// Stop the target's threads around each tick (`Stopper.zig`).
 blocking: bool = false,
+/// Sample under real-time scheduling when permitted (`Priority.zig`).
+realtime: bool = false,
 
 pub const Command = union(enum) {
     run: Options,
@@ -30,7 +32,7 @@ pub const Command = union(enum) {
 pub const usage =
     \\usage: tachyon-helper --pid=PID [--rate-hz=1000] [--duration-ms=0] [--all-threads]
     \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state] [--native]
-    \\                      [--blocking]  (rate at most 1000 Hz)
+    \\                      [--blocking]  (rate at most 1000 Hz)  [--realtime]
     \\       tachyon-helper --version
     \\       tachyon-helper --help
     \\
@@ -59,6 +61,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
             options.native = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "blocking")) {
             options.blocking = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "realtime")) {
+            options.realtime = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "cpu-state")) {
             options.cpu_state = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "stop-on-stdin-eof")) {
@@ -121,10 +125,10 @@ test "defaults and every option" {
     try testing.expectEqual(@as(u64, 1_000_000), minimal.intervalNs());
     try testing.expect(!minimal.all_threads and !minimal.stop_on_stdin_eof);
 
-    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0", "--cpu-state" }, &message)).run;
+    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0", "--cpu-state", "--realtime" }, &message)).run;
     try testing.expectEqual(@as(u32, 200000), full.rate_hz);
     try testing.expectEqual(@as(u64, 2000), full.duration_ms);
-    try testing.expect(full.all_threads and full.stop_on_stdin_eof and full.cpu_state);
+    try testing.expect(full.all_threads and full.stop_on_stdin_eof and full.cpu_state and full.realtime);
     try testing.expectEqual(@as(u32, 0), full.retries);
 
     try testing.expectEqual(Command.version, try parse(&.{"--version"}, &message));

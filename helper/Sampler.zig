@@ -34,6 +34,7 @@ const word = RemoteMemory.wordAt;
 const Target = @import("locate.zig").Target;
 const TaskStates = @import("TaskStates.zig");
 const Stopper = @import("Stopper.zig");
+const Priority = @import("Priority.zig");
 
 const Sampler = @This();
 
@@ -65,6 +66,8 @@ current_slot: ?*LeafPage = null,
 task_states: TaskStates,
 /// `--blocking`: stops the target's threads around each tick.
 stopper: ?*Stopper = null,
+/// `--realtime`: the scheduling the loop runs under, checked once per stats window.
+priority: ?*Priority = null,
 /// The address of `None`, learnt from the first handled-exception item that holds it, and the
 /// last object seen there that is not `None`: in steady state telling them apart reads nothing.
 none_object: u64 = 0,
@@ -146,6 +149,7 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
 
         const after_ns = monotonicNs();
         if (after_ns >= next_stats_ns) {
+            if (s.priority) |priority| if (priority.check(after_ns)) warnLeftRealtime();
             try s.writeStats(after_ns);
             next_stats_ns = after_ns + limits.stats_interval_ns;
         }
@@ -170,6 +174,9 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
 fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
     var flags: u32 = 0;
     if (s.target.debug_build) flags |= wire.HelloFlags.debug_build;
+    if (s.priority) |priority| if (priority.realtime) {
+        flags |= wire.HelloFlags.realtime;
+    };
     const encoder = try s.out.begin(start_ns, 256 + s.target.runtimePath().len);
     encoder.writeHello(.{
         .pid = @intCast(s.options.pid),
@@ -336,6 +343,10 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
     // Re-reads after a frame object was freed under the walk (before 3.11): the stack was
     // not torn, just faster than one read, so they do not use up `--retries`.
     var rereads: u32 = 0;
+    // `--cpu-state`: the OS state just after the thread state was read, and again after the
+    // walk. The walk takes tens of microseconds; a thread that fell asleep or woke up meanwhile
+    // (its stack then shows the call that sleeps) is not counted as on a CPU.
+    var state_before: TaskStates.State = .unknown;
     const frame_count: usize = while (attempt <= s.options.retries) {
         if (attempt + rereads > 0) s.stats.retries += 1;
         thread = s.readThreadState(tstate, interpreter) catch |err| switch (err) {
@@ -346,6 +357,7 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
             },
             else => |e| return e,
         };
+        if (s.options.cpu_state) state_before = s.task_states.state(thread.native_thread_id);
         if (s.walk(thread)) |count| {
             break count;
         } else |err| switch (err) {
@@ -382,7 +394,7 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
         if (has_gil and thread.gc_collecting) status |= wire.ThreadStatus.gc_collecting;
         if (try s.hasException(tstate, thread)) status |= wire.ThreadStatus.has_exception;
         if (s.options.cpu_state) {
-            switch (s.task_states.state(thread.native_thread_id)) {
+            switch (TaskStates.both(state_before, s.task_states.state(thread.native_thread_id))) {
                 .on_cpu => status |= wire.ThreadStatus.on_cpu,
                 .off_cpu => {},
                 .unknown => status |= wire.ThreadStatus.cpu_unknown,
@@ -820,6 +832,11 @@ fn stdinClosed() bool {
     var byte: [64]u8 = undefined;
     const read = linux.read(0, &byte, byte.len);
     return linux.errno(read) == .SUCCESS and read == 0;
+}
+
+fn warnLeftRealtime() void {
+    const line = std.fmt.comptimePrint("tachyon-helper: left real-time scheduling: sampling used more than {d}% of a CPU\n", .{limits.realtime_cpu_percent_max});
+    _ = linux.write(2, line, line.len);
 }
 
 pub fn monotonicNs() u64 {

@@ -1,7 +1,8 @@
 //! Whether a target thread is on a CPU, from the state letter of `/proc/PID/task/TID/stat`
-//! (`--cpu-state`). One descriptor per thread is opened on first use and kept, so a sample
+//! (`--cpu-state`). One descriptor per thread is opened on first use and kept, so a read
 //! costs one `pread` of a few dozen bytes (the kernel formats the whole line, about 1-2 us),
-//! and nothing at all when `--cpu-state` is not given.
+//! and nothing at all when `--cpu-state` is not given. The sampler reads each thread twice,
+//! before and after its stack walk, and combines them with `both`.
 //!
 //! Descriptors are direct-mapped by TID: a thread whose slot is taken by another evicts it
 //! (closed, re-opened when that thread comes back). A thread that has exited reads as an error
@@ -48,6 +49,12 @@ pub fn state(ts: *TaskStates, tid: u64) State {
     return classify(procfs.stateFromStat(buffer[0..rc]));
 }
 
+/// A thread read twice, around a stack walk, was on a CPU all along only if both reads say so.
+pub fn both(before: State, after: State) State {
+    if (before == .unknown or after == .unknown) return .unknown;
+    return if (before == .on_cpu and after == .on_cpu) .on_cpu else .off_cpu;
+}
+
 pub fn classify(letter: ?u8) State {
     return switch (letter orelse return .unknown) {
         'R' => .on_cpu,
@@ -72,4 +79,13 @@ test "this thread reads as on a CPU, a missing one as unknown" {
     try testing.expectEqual(State.on_cpu, states.state(tid));
     try testing.expectEqual(State.on_cpu, states.state(tid)); // the kept descriptor
     try testing.expectEqual(State.unknown, states.state(std.math.maxInt(i32) - 1));
+}
+
+test "two reads around a walk" {
+    try testing.expectEqual(State.on_cpu, both(.on_cpu, .on_cpu));
+    try testing.expectEqual(State.off_cpu, both(.on_cpu, .off_cpu));
+    try testing.expectEqual(State.off_cpu, both(.off_cpu, .on_cpu));
+    try testing.expectEqual(State.off_cpu, both(.off_cpu, .off_cpu));
+    try testing.expectEqual(State.unknown, both(.unknown, .on_cpu));
+    try testing.expectEqual(State.unknown, both(.off_cpu, .unknown));
 }

@@ -101,6 +101,11 @@ pub const blocking_wait_attempts_max = 16;
 /// target (three system calls per thread and two context switches), and the target cannot run
 /// while it is stopped: above this the target would spend a large part of its time stopped.
 pub const blocking_rate_hz_max = 1000;
+/// `--realtime`: the highest rate at which the helper asks for real-time scheduling (`Priority.zig`).
+pub const realtime_rate_hz_max = 20_000;
+/// `--realtime`: the share of one CPU (in percent, over one stats window) above which the helper
+/// gives real-time scheduling back.
+pub const realtime_cpu_percent_max = 50;
 /// How often a `stats` message is sent.
 pub const stats_interval_ns = std.time.ns_per_s;
 /// The end of user-space addresses on x86_64 (with 5-level paging; 2^47 with 4 levels): a pointer

@@ -17,6 +17,7 @@ const procfs = @import("procfs.zig");
 const wire = @import("wire.zig");
 const Options = @import("Options.zig");
 const Output = @import("Output.zig");
+const Priority = @import("Priority.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
 const Sampler = @import("Sampler.zig");
 const Stopper = @import("Stopper.zig");
@@ -74,11 +75,15 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
         memory.mem_fd = procfs.open(pid, "mem") catch return locate.permissionDenied(pid, diagnostic);
     }
     const target = try locate.locate(pid, memory, maps_buffer, diagnostic);
+    // Asked for while still privileged (setuid), after the costly start-up; given back any time.
+    var priority: Priority = if (options.realtime) .enter(options.rate_hz, Sampler.monotonicNs()) else .{};
+    defer priority.leave();
     if (setuid) try dropPrivileges(diagnostic);
     buffers.free(u8, maps_buffer);
 
     var out: Output = .init(1, output_buffer);
     var sampler = Sampler.init(gpa, options, &target, memory, stat_fd, &out) catch return outOfMemory(diagnostic);
+    sampler.priority = &priority;
     var stopper: Stopper = undefined;
     if (options.blocking) {
         stopper = Stopper.init(pid) catch |err| return switch (err) {
@@ -160,6 +165,7 @@ test {
     _ = @import("wire.zig");
     _ = @import("Output.zig");
     _ = @import("Options.zig");
+    _ = @import("Priority.zig");
     _ = @import("proc_maps.zig");
     _ = @import("elf.zig");
     _ = @import("RemoteMemory.zig");

@@ -48,6 +48,8 @@ pub const ThreadStatus = struct {
 pub const HelloFlags = struct {
     pub const free_threaded: u32 = 1;
     pub const debug_build: u32 = 2;
+    /// The helper samples under real-time scheduling (`--realtime` was given and granted).
+    pub const realtime: u32 = 4;
 };
 
 pub const Hello = struct {

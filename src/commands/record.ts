@@ -16,7 +16,7 @@ import { formatRunSummary } from '../output/summary.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
 import { HelperSession, type HelperOutcome, type HelperRequest } from '../session/helper-session.js';
 import { RealtimeStats } from '../session/realtime-stats.js';
-import { MessageKind } from '../protocol/messages.js';
+import { HelloFlags, MessageKind } from '../protocol/messages.js';
 import { TargetFiles } from './report-assets.js';
 
 export interface RecordOptions extends HelperRequest {
@@ -118,6 +118,7 @@ export class Recording {
     const hello = await this.session.hello;
     if (this.options.verbose) {
       this.io.stderr(`tachyon: Python ${formatPythonVersion(hello.pythonVersionHex)} in ${hello.runtimePath}, layout from ${hello.layoutSource.replace(/_/g, ' ')}`);
+      this.io.stderr(`tachyon: sampling at ${(hello.flags & HelloFlags.realtime) !== 0 ? 'real-time' : 'normal'} scheduling priority${this.options.realtime === true && (hello.flags & HelloFlags.realtime) === 0 ? ' (real-time scheduling needs root or CAP_SYS_NICE, or ulimit -r above 0, and a rate of at most 20 kHz)' : ''}`);
     }
     if (OUTPUT_FORMATS[this.options.format].sourceFiles !== undefined) this.targetFiles = new TargetFiles(this.options.pid);
   }

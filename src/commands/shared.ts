@@ -25,6 +25,7 @@ export interface SamplingFlags {
   realtimeStats?: boolean;
   blocking?: boolean;
   native?: boolean;
+  realtime?: boolean;
   output?: string;
   capture?: string;
   /** One boolean per output format, set by its `--<format>` flag. */
@@ -53,6 +54,7 @@ export function addSamplingOptions(command: Command): Command {
     .option('--no-gc', 'leave out the <GC> frame shown on top of stacks while the garbage collector runs')
     .option('--blocking', 'stop every thread of the target around each sample (ptrace) for fully consistent stacks; at most 1 kHz; the target is never left stopped')
     .option('--native', 'show a <native> frame where C code called into Python (CPython 3.11+; before, C calls leave no trace in the stack)')
+    .option('--no-realtime', 'keep the helper at normal scheduling priority (by default it samples under real-time scheduling where permitted, so ticks stay on time when the target keeps every CPU busy)')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
   addReportOptions(command, OUTPUT_FORMAT_NAMES);
@@ -114,6 +116,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
     realtimeStats: flags.realtimeStats === true,
     blocking: flags.blocking === true,
     native: flags.native === true,
+    realtime: flags.realtime !== false,
     verbose: flags.verbose === true,
     argv,
     toolVersion: context.toolVersion,

@@ -56,6 +56,14 @@ export const TRUNCATION_CODE_ID = 0;
 /** With code id 0, this instruction index marks a `<native>` frame (C called into Python there); 0 is the truncation marker. */
 export const NATIVE_INSTR_INDEX = 1;
 
+/** Bits of `hello.flags`. */
+export const HelloFlags = {
+  freeThreaded: 1,
+  debugBuild: 2,
+  /** The helper samples under real-time scheduling. */
+  realtime: 4,
+} as const;
+
 export interface HelloMessage {
   kind: MessageKind.hello;
   protocolVersion: number;

@@ -25,6 +25,8 @@ export interface HelperRequest {
   blocking?: boolean;
   /** `<native>` frames where C called into Python (3.11+). */
   native?: boolean;
+  /** Let the helper sample under real-time scheduling where it is permitted (helper/Priority.zig). */
+  realtime?: boolean;
   verbose: boolean;
 }
 
@@ -59,6 +61,7 @@ export class HelperSession {
     if (options.cpuState === true) args.push('--cpu-state');
     if (options.blocking === true) args.push('--blocking');
     if (options.native === true) args.push('--native');
+    if (options.realtime === true) args.push('--realtime');
     // node's own spawn, not execa: attach then starts without loading execa's module tree, which
     // is half of tachyon's start-up CPU (docs/benchmarks.md).
     const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
