@@ -6,7 +6,7 @@
  * workloads at 1 kHz, times every report format on 1,000,000 samples, and writes
  * docs/benchmarks.md (between the core-bench markers), docs/benchmarks.svg and
  * docs/benchmarks.json (with --quick: the same files in /tmp/tachyon-bench/quick). Runs alternate between the tools so that machine noise hits all alike.
- * Then runs bench/formats.mjs and bench/modes.mjs when they exist.
+ * Then runs bench/versions.mjs, bench/formats.mjs and bench/modes.mjs.
  * Usage: node bench/index.mjs [--quick | --render]   (needs: bash scripts/setup.sh --test)
  * --quick: one repeat of short runs, for CI; exits non-zero when a tool is missing, a peer fails
  * every run, or a Tachyon figure is not a number (a peer failing some runs is reported, since
@@ -34,7 +34,7 @@ const WORKLOADS = [
   { name: 'threads50', what: '50 threads, each alternating CPU work and a 2 ms sleep' },
   { name: 'deep500', what: '500-frame-deep stack, two leaves below it' },
   { name: 'asyncio_server', what: 'asyncio TCP server under 20 local client connections' },
-  { name: 'io_bound', what: 'I/O-bound: write + fsync, read back, 1 ms sleep' },
+  { name: 'io_bound', what: 'I/O-bound: write + fsync, read back, 1 ms sleep, for a fixed time', fixedTime: true },
   { name: 'churn', what: 'code-object churn: a new function compiled, run and freed every round' },
 ];
 const startedMs = Date.now();
@@ -294,11 +294,12 @@ publish(results, outDir);
 log(`wrote benchmarks.md, benchmarks.svg and benchmarks.json in ${outDir}`);
 
 // The other engineers' sections, when their scripts are there.
-for (const script of ['formats.mjs', 'modes.mjs']) {
+for (const script of ['versions.mjs', 'formats.mjs', 'modes.mjs']) {
   const file = path.join(ROOT, 'bench', script);
   if (!existsSync(file)) continue;
   log(`running bench/${script}`);
-  execFileSync(process.execPath, [file, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  const extra = quick ? ['--quick'] : script === 'modes.mjs' ? ['--stdlib', '--pyspy'] : [];
+  execFileSync(process.execPath, [file, ...extra], { stdio: 'inherit' });
 }
 
 // In quick mode (CI), a missing tool, a peer that fails every run, or a Tachyon figure that is not

@@ -2,9 +2,11 @@
 // test/fixtures/python/modes.py prints, on every interpreter of the test matrix, and writes the
 // table between the modes-bench markers of docs/benchmarks.md (or prints it with --print).
 //
-// Usage: node bench/modes.mjs [--seconds=3] [--only=LABEL[,LABEL]] [--print] [--stdlib]
+// Usage: node bench/modes.mjs [--seconds=3] [--only=LABEL[,LABEL]] [--print] [--stdlib] [--pyspy]
 //   --stdlib also runs CPython 3.15's own profiler (profiling.sampling) in the sid chroot on
-//   the same scenarios, for comparison (needs /proc mounted there; done here if missing).
+//   the same scenarios, for comparison (needs /proc mounted there; done here if missing);
+//   --pyspy runs py-spy on the same 3.15 in the modes it has (wall, cpu, gil). npm run bench
+//   passes both.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -92,6 +94,33 @@ function measureStdlib(run) {
   return { total, rows };
 }
 
+/** py-spy's flags for each mode it has: wall (--idle keeps sleeping threads), cpu (its default: idle threads left out), gil. */
+const PYSPY_MODES = { wall: ['--idle'], cpu: [], gil: ['--gil'] };
+const pyspy = path.join(homedir(), '.cache', 'tachyon', 'bench-peers', 'bin', 'py-spy');
+
+/** py-spy 0.4 on Debian's 3.15 (bench/setup-peers.sh installs it), in the modes it has. */
+function measurePyspy(run) {
+  if (!existsSync(pyspy)) return { error: 'py-spy is not installed (bash bench/setup-peers.sh)' };
+  if (PYSPY_MODES[run.mode] === undefined || run.scenario === 'gc') return { unsupported: `py-spy has no ${run.scenario === 'gc' ? 'GC frames' : `${run.mode} mode`}` };
+  const out = path.join(work, 'pyspy.txt');
+  const result = spawnSync(pyspy, ['record', ...PYSPY_MODES[run.mode], '-r', '1000', '-f', 'raw', '-o', out, '--', 'chroot', chroot, '/usr/bin/python3.15', `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
+  if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
+  const truth = truthFrom(result.stdout)[run.truth];
+  // Raw lines are "func (file:line);… count", root first: rewritten as "tid;file:func:line;…".
+  const collapsed = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const space = line.lastIndexOf(' ');
+      const frames = line.slice(0, space).split(';').map((f) => `file:${f.slice(0, f.lastIndexOf(' (')) || f}:0`);
+      return `tid;${frames.join(';')} ${line.slice(space + 1)}`;
+    })
+    .join('\n');
+  const { total, share } = sharesFrom(collapsed);
+  const rows = Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
+  return { total, rows };
+}
+
 const pct = (x) => (x * 100).toFixed(2);
 const lines = [];
 lines.push(`Measured with \`node bench/modes.mjs\` (${seconds} s per run, 1 kHz, ${new Date().toISOString().slice(0, 10)}): each function's share of the kept samples against the truth modes.py measured, as \`sampled (truth)\`, and the worst error in points. cpu/gil scenarios use \`-a\`.`);
@@ -100,11 +129,14 @@ lines.push('| interpreter | scenario / mode | samples | ticks missed | shares: s
 lines.push('|---|---|---|---|---|---|');
 const sources = interpreters.map((i) => ({ label: i.label, measure: (run) => measure(i, run) }));
 if (args.stdlib) sources.push({ label: '3.15 stdlib profiler', measure: measureStdlib });
+if (args.pyspy) sources.push({ label: '3.15 py-spy', measure: measurePyspy });
 for (const source of sources) {
   for (const run of runs) {
     const result = source.measure(run);
     const name = `${run.scenario} / ${run.mode}`;
-    if (result.error) {
+    if (result.unsupported) {
+      lines.push(`| ${source.label} | ${name} | – | – | (${result.unsupported}) | – |`);
+    } else if (result.error) {
       lines.push(`| ${source.label} | ${name} | – | – | failed: ${result.error.replace(/\|/g, '/')} | – |`);
     } else {
       const worst = Math.max(...result.rows.map(([, t, s]) => Math.abs(t - s) * 100));

@@ -33,6 +33,7 @@ const RemoteMemory = @import("RemoteMemory.zig");
 const word = RemoteMemory.wordAt;
 const Target = @import("locate.zig").Target;
 const TaskStates = @import("TaskStates.zig");
+const ThreadNames = @import("ThreadNames.zig");
 const Stopper = @import("Stopper.zig");
 const Priority = @import("Priority.zig");
 
@@ -64,6 +65,8 @@ leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 
 current_slot: ?*LeafPage = null,
 /// `--cpu-state`: each sampled thread's OS state.
 task_states: TaskStates,
+/// Each sampled thread's OS name, sent when it changes.
+thread_names: ThreadNames,
 /// `--blocking`: stops the target's threads around each tick.
 stopper: ?*Stopper = null,
 /// `--realtime`: the scheduling the loop runs under, checked once per stats window.
@@ -104,6 +107,7 @@ pub fn init(
         .stat_fd = stat_fd,
         .out = out,
         .task_states = .init(options.pid),
+        .thread_names = .init(options.pid),
         .frame_cache = .init(try buffers.create([limits.frame_cache_pages][limits.page_bytes]u8)),
         .code_cache = try .init(gpa),
         .executables = try gpa.alloc(u64, limits.stack_depth_max),
@@ -400,6 +404,11 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
                 .unknown => status |= wire.ThreadStatus.cpu_unknown,
             }
         } else status |= wire.ThreadStatus.cpu_unknown;
+        if (s.thread_names.changed(thread.native_thread_id, now_ns)) |name| {
+            const named = try s.out.begin(now_ns, 48 + ThreadNames.name_bytes_max);
+            named.writeThreadName(now_ns, thread.native_thread_id, name);
+            try s.out.end();
+        }
         const frames = s.frame_ints[0..frame_count];
         const encoder = try s.out.begin(now_ns, wire.sampleBytesMax(frames.len));
         encoder.writeSample(now_ns, thread.native_thread_id, status, frames);

@@ -93,6 +93,10 @@ pub const task_stat_fds_max = 256;
 /// Bytes of a `/proc/PID/task/TID/stat` read: enough to reach the state letter after a
 /// 16-byte command name.
 pub const task_stat_bytes = 64;
+/// Threads whose OS name is remembered (`ThreadNames.zig`, direct-mapped by TID).
+pub const thread_names_max = 256;
+/// How often a sampled thread's OS name is read again.
+pub const thread_name_recheck_ns = std.time.ns_per_s;
 /// `--blocking`: threads stopped per tick.
 pub const blocking_threads_max = 4096;
 /// `--blocking`: `waitpid` calls per thread and tick (interrupted calls are retried).

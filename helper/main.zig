@@ -166,6 +166,7 @@ test {
     _ = @import("Output.zig");
     _ = @import("Options.zig");
     _ = @import("Priority.zig");
+    _ = @import("ThreadNames.zig");
     _ = @import("proc_maps.zig");
     _ = @import("elf.zig");
     _ = @import("RemoteMemory.zig");

@@ -9,7 +9,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const protocol_version = 2;
+pub const protocol_version = 3;
 /// A frame `0, native_instr_index` is a `<native>` frame (`--native`); `0, 0` the truncation marker.
 pub const native_instr_index = 1;
 pub const helper_version = "0.1.0";
@@ -21,6 +21,7 @@ pub const MessageKind = enum(u8) {
     sample_failed = 4,
     stats = 5,
     bye = 6,
+    thread_name = 7,
 };
 
 pub const StopReason = enum(u8) {
@@ -151,6 +152,15 @@ pub const Encoder = struct {
         e.uint(stats.ticks_failed);
         e.uint(stats.ticks_missed);
         e.uint(stats.retries);
+    }
+
+    /// A thread's OS name (`ThreadNames.zig`), sent before its next sample when it changed.
+    pub fn writeThreadName(e: *Encoder, time_ns: u64, thread_id: u64, name: []const u8) void {
+        e.arrayHeader(4);
+        e.uint(@intFromEnum(MessageKind.thread_name));
+        e.uint(time_ns);
+        e.uint(thread_id);
+        e.str(name);
     }
 
     pub fn writeBye(e: *Encoder, reason: StopReason) void {
@@ -286,6 +296,13 @@ test "stats, sample_failed and bye" {
         0x94, 0x04, 0x09, 0x00, 0x01,
         0x92, 0x06, 0x03,
     }, e.buffer[0..e.len]);
+}
+
+test "thread_name" {
+    var buffer: [32]u8 = undefined;
+    var e: Encoder = .{ .buffer = &buffer };
+    e.writeThreadName(9, 300, "worker");
+    try testing.expectEqualSlices(u8, &.{ 0x94, 0x07, 0x09, 0xcd, 0x01, 0x2c, 0xa6, 'w', 'o', 'r', 'k', 'e', 'r' }, e.buffer[0..e.len]);
 }
 
 test "long strings and arrays use the wider headers" {

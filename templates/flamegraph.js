@@ -15,6 +15,8 @@
   const fmt = d3.format(',');
   const pct = (part, whole) => (whole > 0 ? (100 * part / whole).toFixed(part === whole ? 0 : 2) : '0.00') + '%';
   const intervalMs = data.facts.sampleIntervalUs / 1000;
+  /** A thread as the side panel and the filter name it: its name and id, or its id. */
+  const threadLabel = (t) => (t.name !== null && t.name !== undefined ? t.name + ' (' + t.tid + ')' : 'thread ' + t.tid + (t.main ? ' (main)' : ''));
 
   const state = { view: 'flame', thread: 'all', zoom: 0, search: '' };
   readHash();
@@ -447,7 +449,7 @@
     html += '<h2>Where the time goes (self<span id="hotspots-scope"></span>)</h2><ol id="hotspots"></ol>';
     if (!isDiff && f.threads.length > 1) {
       html += '<h2>Threads</h2><table id="threads"><tr><td>thread</td><td class="num">samples</td><td class="num">share</td><td class="num" title="share of its samples holding the GIL">GIL</td></tr>' +
-        f.threads.map((t) => '<tr><td>' + t.tid + (t.main ? ' (main)' : '') + '</td><td class="num">' + fmt(t.samples) + '</td><td class="num">' + pct(t.samples, f.samples) + '</td><td class="num">' + Math.round(t.gilShare * 100) + '%</td></tr>').join('') + '</table>';
+        f.threads.map((t) => '<tr><td>' + esc(threadLabel(t)) + '</td><td class="num">' + fmt(t.samples) + '</td><td class="num">' + pct(t.samples, f.samples) + '</td><td class="num">' + Math.round(t.gilShare * 100) + '%</td></tr>').join('') + '</table>';
     }
     aside.innerHTML = html;
     aside.querySelectorAll('#vanished li').forEach((li) => li.addEventListener('click', () => {
@@ -500,7 +502,7 @@
   const threadSelect = document.getElementById('thread');
   function threadOptions() {
     const opts = [['all', 'All threads (' + fmt(data.facts.samples) + ' samples)']];
-    for (const t of data.facts.threads) opts.push([String(t.tid), t.tid + (t.main ? ' main' : '') + ' (' + fmt(t.samples) + ' samples)']);
+    for (const t of data.facts.threads) opts.push([String(t.tid), threadLabel(t) + ' (' + fmt(t.samples) + ' samples)']);
     for (const [value, text] of opts) threadSelect.appendChild(Object.assign(document.createElement('option'), { value, textContent: text }));
     if (!opts.some((o) => o[0] === state.thread)) state.thread = 'all';
     threadSelect.value = state.thread;

@@ -1,6 +1,8 @@
 """Benchmark workload: I/O-bound. Each round writes 256 KiB to a temporary file and fsyncs it
 (write_file), reads it back (read_file) and sleeps 1 ms (wait), so the process is mostly off the
-CPU. Ground truth: the wall time in each. Usage: io_bound.py SECONDS."""
+CPU. Ground truth: the wall time in each. It runs rounds for SECONDS of wall time rather than a
+fixed number of rounds, since how long an fsync takes depends on the storage more than on
+anything else. Usage: io_bound.py SECONDS."""
 import os
 import sys
 import tempfile
@@ -27,8 +29,9 @@ def wait():
     time.sleep(0.001)
 
 
-def main(rounds, path, phases):
-    for _ in range(rounds):
+def main(seconds, path, phases):
+    end = clock() + seconds
+    while clock() < end:
         t0 = clock()
         write_file(path)
         t1 = clock()
@@ -42,10 +45,9 @@ def main(rounds, path, phases):
 
 
 if __name__ == "__main__":
-    rounds = int(float(sys.argv[1]) * 200)
     phases = Phases()
     with tempfile.TemporaryDirectory() as tmp:
         start = clock()
-        main(rounds, os.path.join(tmp, "data"), phases)
+        main(float(sys.argv[1]), os.path.join(tmp, "data"), phases)
         wall = clock() - start
     report("main", wall, phases.seconds, wall)

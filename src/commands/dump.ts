@@ -24,26 +24,6 @@ export interface DumpFlags {
   verbose?: boolean;
 }
 
-/** OS thread names (what `threading` sets on 3.14+; the program's name on older versions, left out). */
-function threadNames(pid: number, tids: number[]): Map<number, string> {
-  const names = new Map<number, string>();
-  let processName: string | undefined;
-  try {
-    processName = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return names;
-  }
-  for (const tid of tids) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      if (name !== processName) names.set(tid, name);
-    } catch {
-      // The thread has exited, or the id is not a kernel id (3.8-3.10 without the mapping).
-    }
-  }
-  return names;
-}
-
 /** Source lines as the target sees its files: through /proc/PID/root (another mount namespace or chroot), else directly. */
 function sourceLines(pid: number): (file: string, line: number) => string | undefined {
   const cache = new Map<string, string[] | undefined>();
@@ -89,7 +69,8 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
   if (recorder.samplesFailed > 0 && profile.threads.length === 0) {
     throw new TachyonError(ExitCode.failure, `no stack dump collected: the stacks of process ${pid} changed during every read`, 'try again');
   }
-  const result = buildDump(profile, { threadNames: threadNames(pid, profile.threads.map((t) => t.tid)), sourceLine: sourceLines(pid) });
+  const threadNames = new Map(profile.threads.flatMap((t) => (t.name !== undefined ? [[t.tid, t.name] as const] : [])));
+  const result = buildDump(profile, { threadNames, sourceLine: sourceLines(pid) });
   io.stdout(flags.json === true ? writeDumpJson(result) : writeDumpText(result));
   return 0;
 }

@@ -120,6 +120,9 @@ export class Recording {
       this.io.stderr(`tachyon: Python ${formatPythonVersion(hello.pythonVersionHex)} in ${hello.runtimePath}, layout from ${hello.layoutSource.replace(/_/g, ' ')}`);
       this.io.stderr(`tachyon: sampling at ${(hello.flags & HelloFlags.realtime) !== 0 ? 'real-time' : 'normal'} scheduling priority${this.options.realtime === true && (hello.flags & HelloFlags.realtime) === 0 ? ' (real-time scheduling needs root or CAP_SYS_NICE, or ulimit -r above 0, and a rate of at most 20 kHz)' : ''}`);
     }
+    if (this.options.native === true && hello.pythonVersionHex < 0x030b0000) {
+      this.io.stderr(`tachyon: warning: --native shows nothing on Python ${formatPythonVersion(hello.pythonVersionHex)}: before 3.11 the interpreter leaves no mark where C code calls into Python`);
+    }
     if (OUTPUT_FORMATS[this.options.format].sourceFiles !== undefined) this.targetFiles = new TargetFiles(this.options.pid);
   }
 

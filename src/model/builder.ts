@@ -93,7 +93,12 @@ export class ProfileBuilder {
     return n;
   }
 
-  finish(meta: ProfileMeta): Profile {
+  /** `names`: the threads' names, where known (see ThreadProfile.name). */
+  finish(meta: ProfileMeta, names: ReadonlyMap<number, string> = new Map()): Profile {
+    for (const [tid, name] of names) {
+      const thread = this.threads.get(tid);
+      if (thread !== undefined) thread.name = name;
+    }
     // Threads in order of first appearance keeps output stable from run to run of the same input.
     return {
       meta,

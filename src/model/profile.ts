@@ -75,6 +75,11 @@ export interface SampleTable {
 export interface ThreadProfile {
   /** Native (kernel) thread id. */
   tid: number;
+  /**
+   * The thread's name, when known: `MainThread` for the main thread, otherwise its OS name when
+   * that differs from the process's (CPython 3.14+ gives each `threading.Thread` its name there).
+   */
+  name?: string;
   samples: SampleTable;
 }
 

@@ -37,6 +37,8 @@ export class Recorder {
   private gcFrame = -1;
   lastTimeNs = 0;
   stopReason: string | undefined;
+  /** Each thread's latest OS name (`thread_name` messages). */
+  private readonly osNames = new Map<number, string>();
   /** Per thread: the previous sample's helper frame list and the stack it became. */
   private readonly lastStack = new Map<number, { raw: number[]; collecting: boolean; stack: number }>();
 
@@ -91,6 +93,9 @@ export class Recorder {
         this.retries = message.retries;
         this.lastTimeNs = Math.max(this.lastTimeNs, message.timeNs);
         break;
+      case MessageKind.thread_name:
+        this.osNames.set(message.threadId, message.name);
+        break;
       case MessageKind.bye:
         this.stopReason = StopReason[message.reason] ?? `unknown (${message.reason})`;
         break;
@@ -135,7 +140,22 @@ export class Recorder {
       ticksFailed: this.ticksFailed,
       ticksMissed: this.ticksMissed,
       stopReason: this.stopReason ?? stopReasonIfUnknown,
-    });
+    }, this.threadNames(hello.pid));
+  }
+
+  /**
+   * Names for the report: the main thread (its kernel id is the pid) is `MainThread`, as
+   * `threading` calls it; another thread is named by its OS name unless that is just the name it
+   * inherited from the process (CPython before 3.14 does not name OS threads).
+   */
+  private threadNames(pid: number): Map<number, string> {
+    const processName = this.osNames.get(pid);
+    const names = new Map<number, string>();
+    for (const [tid, name] of this.osNames) {
+      if (tid === pid) names.set(tid, 'MainThread');
+      else if (name !== processName) names.set(tid, name);
+    }
+    return names;
   }
 }
 

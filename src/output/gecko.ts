@@ -162,7 +162,7 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
   let isMainThread = false;
   for (let i = 0; i < samples.length && !isMainThread; i++) isMainThread = (samples.status[i] & ThreadStatus.mainThread) !== 0;
   return {
-    name: `Thread-${thread.tid}`,
+    name: thread.name ?? `Thread-${thread.tid}`,
     isMainThread,
     processStartupTime: 0,
     processShutdownTime: null,

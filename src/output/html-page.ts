@@ -61,7 +61,7 @@ export interface RunFacts {
   ticksFailed: number;
   ticksMissed: number;
   stopReason: string;
-  threads: { tid: number; samples: number; main: boolean; gilShare: number }[];
+  threads: { tid: number; name: string | null; samples: number; main: boolean; gilShare: number }[];
   /** Share of samples whose thread held the GIL. */
   gilShare: number;
   sampleIntervalUs: number;
@@ -81,7 +81,7 @@ export function runFacts(profile: Profile): RunFacts {
       if (status & STATUS_MAIN_THREAD) main = true;
     }
     gil += threadGil;
-    return { tid: t.tid, samples: t.samples.length, main, gilShare: t.samples.length > 0 ? threadGil / t.samples.length : 0 };
+    return { tid: t.tid, name: t.name ?? null, samples: t.samples.length, main, gilShare: t.samples.length > 0 ? threadGil / t.samples.length : 0 };
   });
   threads.sort((a, b) => Number(b.main) - Number(a.main) || b.samples - a.samples || a.tid - b.tid);
   const samples = sampleCount(profile);

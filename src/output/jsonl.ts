@@ -89,7 +89,7 @@ export function writeJsonl(profile: Profile): string {
       }
       total++;
     }
-    for (const chunk of chunks(rows, SAMPLE_CHUNK_ENTRIES)) emit({ type: 'samples', ...head, thread_id: thread.tid, fields: ['time_usec', 'stack_id', 'status'], samples: chunk });
+    for (const chunk of chunks(rows, SAMPLE_CHUNK_ENTRIES)) emit({ type: 'samples', ...head, thread_id: thread.tid, ...(thread.name !== undefined ? { thread_name: thread.name } : {}), fields: ['time_usec', 'stack_id', 'status'], samples: chunk });
   }
 
   const entries: object[] = [];

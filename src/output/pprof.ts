@@ -82,7 +82,7 @@ const F = {
   profile: { sampleType: 1, sample: 2, location: 4, function: 5, stringTable: 6, timeNanos: 9, durationNanos: 10, periodType: 11, period: 12, comment: 13, defaultSampleType: 14 },
   valueType: { type: 1, unit: 2 },
   sample: { locationId: 1, value: 2, label: 3 },
-  label: { key: 1, num: 3 },
+  label: { key: 1, str: 2, num: 3 },
   location: { id: 1, line: 4 },
   line: { functionId: 1, line: 2, column: 3 },
   function: { id: 1, name: 2, systemName: 3, filename: 4, startLine: 5 },
@@ -102,10 +102,12 @@ export function writePprofProto(profile: Profile): Uint8Array {
 
   // Samples: counted per (thread, stack); locations leaf first, as pprof wants them.
   const threadIdKey = str('thread_id');
+  const threadNameKey = str('thread_name');
   for (const thread of profile.threads) {
     const counts = new Map<number, number>();
     const s = thread.samples;
     for (let i = 0; i < s.length; i++) counts.set(s.stack[i], (counts.get(s.stack[i]) ?? 0) + 1);
+    const nameLabel = thread.name !== undefined ? new ProtoWriter().uint(F.label.key, threadNameKey).uint(F.label.str, str(thread.name)) : undefined;
     for (const [stack, count] of counts) {
       const locations: number[] = [];
       for (let st = stack; st !== -1; st = profile.stacks.parent[st]) locations.push(profile.stacks.frame[st] + 1);
@@ -113,6 +115,7 @@ export function writePprofProto(profile: Profile): Uint8Array {
         .packed(F.sample.locationId, locations)
         .packed(F.sample.value, [count, count * intervalNs])
         .message(F.sample.label, new ProtoWriter().uint(F.label.key, threadIdKey).uint(F.label.num, thread.tid));
+      if (nameLabel !== undefined) sample.message(F.sample.label, nameLabel);
       out.message(F.profile.sample, sample);
     }
   }

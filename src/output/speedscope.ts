@@ -44,7 +44,7 @@ export function writeSpeedscope(profile: Profile): string {
     }
     const startValue = s.length > 0 ? s.timeUs[0] : 0;
     const endValue = startValue + weights.reduce((a, b) => a + b, 0);
-    return { type: 'sampled', name: `Thread ${thread.tid}`, unit: 'microseconds', startValue, endValue, samples, weights };
+    return { type: 'sampled', name: thread.name !== undefined ? `${thread.name} (thread ${thread.tid})` : `Thread ${thread.tid}`, unit: 'microseconds', startValue, endValue, samples, weights };
   });
 
   const target = profile.meta.target;

@@ -100,6 +100,9 @@ export function decodeMessage(value: unknown): Message {
         ticksMissed: int(v[4], 'ticks_missed'),
         retries: int(v[5], 'retries'),
       };
+    case MessageKind.thread_name:
+      need(v, 3, 'thread_name');
+      return { kind, timeNs: int(v[1], 'time_ns'), threadId: int(v[2], 'thread_id'), name: str(v[3], 'name') };
     case MessageKind.bye:
       need(v, 1, 'bye');
       return { kind, reason: int(v[1], 'reason') };

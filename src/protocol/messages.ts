@@ -4,7 +4,7 @@
  * and shape checks live in `decode.ts`; turning frames into names and lines is `symbolize/`.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The first element of every MessagePack array on the helper's stdout. */
 export enum MessageKind {
@@ -14,6 +14,7 @@ export enum MessageKind {
   sample_failed = 4,
   stats = 5,
   bye = 6,
+  thread_name = 7,
 }
 
 /** Why the helper stopped sampling (`bye.reason`). */
@@ -118,7 +119,16 @@ export interface ByeMessage {
   reason: StopReason;
 }
 
+/** A thread's OS name (`/proc/PID/task/TID/comm`), sent before its first sample and when it changes. */
+export interface ThreadNameMessage {
+  kind: MessageKind.thread_name;
+  timeNs: number;
+  threadId: number;
+  name: string;
+}
+
 export type Message =
+  | ThreadNameMessage
   | HelloMessage
   | CodeMessage
   | SampleMessage

@@ -65,7 +65,8 @@ export function stacksFromSpeedscope(json: string): StackCounts {
   const labels = file.shared.frames.map((f) => (f.file === undefined ? f.name : label(f.file, f.name.replace(/ \([^()]*\)$/, ''), f.line)));
   const counts: StackCounts = new Map();
   for (const p of file.profiles) {
-    const tid = p.name.replace('Thread ', '');
+    // "Thread 123", or "MainThread (thread 123)" for a named thread.
+    const tid = /(\d+)\)?$/.exec(p.name)?.[1];
     for (const sample of p.samples) add(counts, [`tid:${tid}`, ...sample.map((f) => labels[f])].join(';'));
   }
   return counts;

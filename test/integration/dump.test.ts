@@ -29,6 +29,7 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
       t.equal(dump.threads.length, THREADS + 1, 'one stack per thread');
       const main = dump.threads.filter((thread) => thread.status.includes('main thread'));
       t.equal(main.length, 1, 'one main thread');
+      t.equal(main[0]?.name, 'MainThread', 'named as threading names it');
       t.same(main[0]?.frames.map((f) => f.func), ['<module>', 'main', 'main_spin'], 'the main thread spins');
       const depths = dump.threads
         .filter((thread) => thread.frames.some((f) => f.func === 'worker'))
@@ -37,12 +38,14 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
       const expected = Array.from({ length: THREADS }, (_, i) => (i % 7) + 1).sort((a, b) => a - b);
       t.same(depths, expected, 'every worker stack is complete');
       if (Number(interpreter.minor.split('.')[1]) >= 14) {
-        const names = dump.threads.map((thread) => thread.name).filter((name) => name !== null).sort();
+        const names = dump.threads.filter((thread) => !thread.status.includes('main thread')).map((thread) => thread.name).filter((name) => name !== null).sort();
         t.same(names, Array.from({ length: THREADS }, (_, i) => `worker-${i}`).sort(), 'thread names from threading');
+      } else {
+        t.ok(dump.threads.every((thread) => thread.status.includes('main thread') || thread.name === null), 'before 3.14 OS threads carry the process name only, which is not shown');
       }
       const text = await tachyon(['dump', String(pid)]);
       t.equal(text.exitCode, 0, text.stderr);
-      t.match(text.stdout, new RegExp(`^Stack dump for PID ${pid}, thread \\d+ \\(main thread, [^)]*most recent call last\\):\\n  File "[^"]*many_threads.py", line \\d+, in <module>\\n    main\\(`), 'stdlib layout with source lines');
+      t.match(text.stdout, new RegExp(`^Stack dump for PID ${pid}, thread \\d+ "MainThread" \\(main thread, [^)]*most recent call last\\):\\n  File "[^"]*many_threads.py", line \\d+, in <module>\\n    main\\(`), 'stdlib layout with source lines');
     } finally {
       child.kill();
       await child;

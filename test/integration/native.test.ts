@@ -30,8 +30,10 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
     const shaped = inKey.filter((l) => names(l).startsWith('<native>;<module>;main;<native>;key')).reduce((n, l) => n + l.count, 0);
     if (Number(interpreter.minor.split('.')[1]) >= 11) {
       t.ok(shaped / total > 0.95, `${shaped} of ${total} key samples read <native>;<module>;main;<native>;key`);
+      t.notMatch(result.stderr, /--native shows nothing/, 'no warning from 3.11 on');
     } else {
       t.notOk(lines.some((l) => l.frames.some((f) => f.func === '<native>')), 'no <native> frames before 3.11');
+      t.match(result.stderr, /tachyon: warning: --native shows nothing on Python 3\.\d+\.\d+: before 3\.11/, 'and a warning says so');
     }
     const plain = path.join(out, `${interpreter.label}-plain.txt`);
     const without = await tachyon(['run', '--python', interpreter.python, '--collapsed', '-o', plain, `${fixtures}/native_calls.py`, '0.3']);

@@ -5,7 +5,7 @@
  * being sampled.
  */
 import t from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
@@ -33,6 +33,17 @@ for (const interpreter of chosen) {
     const bootstrap = qualified ? 'Thread._bootstrap' : '_bootstrap';
     t.ok(names.some((n) => n.has('работа') && n.has(bootstrap)), 'a worker in работа (Cyrillic, UCS-2)');
     t.ok(names.some((n) => n.has(method)), `a worker in ${method} (UCS-4)`);
+
+    // Thread names in the reports: MainThread, and threading's names where CPython puts them on
+    // the OS thread (3.14+).
+    const jsonl = path.join(out, `${interpreter.label}-threads.jsonl`);
+    const named = await tachyon(['run', '-a', '--python', interpreter.python, '--jsonl', '-o', jsonl, `${fixtures}/threads_and_names.py`, '1']);
+    t.equal(named.exitCode, 0, named.stderr);
+    const records = readFileSync(jsonl, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; thread_id?: number; thread_name?: string });
+    const threadNames = new Map(records.filter((r) => r.type === 'samples').map((r) => [r.thread_id, r.thread_name ?? null]));
+    t.equal(threadNames.size, 3, 'three threads');
+    const expected = Number(interpreter.minor.split('.')[1]) >= 14 ? ['MainThread', 'cyrillic', 'ucs4'] : ['MainThread', null, null];
+    t.same([...threadNames.values()].sort(), expected.sort(), `thread names: ${[...threadNames.values()].join(', ')}`);
 
     const main = path.join(out, `${interpreter.label}-threads-main.txt`);
     const mainOnly = await tachyon(['run', '--python', interpreter.python, '--collapsed', '-o', main, `${fixtures}/threads_and_names.py`, '1']);

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { keepsSample, needsCpuState, PROFILE_MODES } from '../../../src/model/modes.js';
 import { Recorder } from '../../../src/model/recorder.js';
-import { MessageKind, ThreadStatus, type Message } from '../../../src/protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION, ThreadStatus, type Message } from '../../../src/protocol/messages.js';
 import { writeCollapsed } from '../../../src/output/collapsed.js';
 
 t.test('each mode keeps the samples its status bit says', async (t) => {
@@ -24,7 +24,7 @@ t.test('each mode keeps the samples its status bit says', async (t) => {
 });
 
 const hello: Message = {
-  kind: MessageKind.hello, protocolVersion: 2, helperVersion: 'test', pid: 7, pythonVersionHex: 0x030d00f0, layoutSource: 'debug_offsets',
+  kind: MessageKind.hello, protocolVersion: PROTOCOL_VERSION, helperVersion: 'test', pid: 7, pythonVersionHex: 0x030d00f0, layoutSource: 'debug_offsets',
   runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 0, startUnixNs: 0, flags: 0,
 };
 const code: Message = { kind: MessageKind.code, codeId: 1, filename: '/w/x.py', name: 'f', qualname: 'f', firstLine: 3, lineTable: new Uint8Array() };

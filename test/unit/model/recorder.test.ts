@@ -5,13 +5,13 @@
  */
 import t from 'tap';
 import { Recorder } from '../../../src/model/recorder.js';
-import { MessageKind, type Message } from '../../../src/protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION, type Message } from '../../../src/protocol/messages.js';
 import { writeCollapsed } from '../../../src/output/collapsed.js';
 import { LAUNCHER_FILENAME } from '../../../src/symbolize/symbolizer.js';
 
 const V313 = 0x030d00f0;
 const hello: Message = {
-  kind: MessageKind.hello, protocolVersion: 2, helperVersion: 'test', pid: 77, pythonVersionHex: V313, layoutSource: 'debug_offsets',
+  kind: MessageKind.hello, protocolVersion: PROTOCOL_VERSION, helperVersion: 'test', pid: 77, pythonVersionHex: V313, layoutSource: 'debug_offsets',
   runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 1_000_000_000, startUnixNs: 1.7e18, flags: 0,
 };
 // A location table with three one-unit entries: line deltas +0, +1, +2 (cumulative: 10, 11, 13) (codes 10, 11, 12; 2 column bytes each).
@@ -74,7 +74,7 @@ t.test('a new code id for a replaced code object gives the new name', async (t) 
 
 t.test('protocol violations throw', async (t) => {
   t.throws(() => record([sample(1, [])]), /before hello/);
-  t.throws(() => record([{ ...hello, protocolVersion: 1 } as Message]), /protocol 1.*speaks 2/);
+  t.throws(() => record([{ ...hello, protocolVersion: 1 } as Message]), new RegExp(`protocol 1.*speaks ${PROTOCOL_VERSION}`));
   t.throws(() => record([hello, sample(1_001_000_000, [5, 0])]), /code id 5 before its code record/);
   t.throws(() => record([hello, hello]), /second hello/);
 });
@@ -96,3 +96,23 @@ t.test('a frame list repeated on a thread reuses its stack; other threads and ch
   const main = profile.threads.find((th) => th.tid === 77);
   t.same(main?.samples.stack.slice(0, 2), [main?.samples.stack[0], main?.samples.stack[0]], 'the repeat is the same stack');
 });
+
+t.test('thread names: MainThread for the main thread, OS names that differ from the process name, the latest one', async (t) => {
+  const name = (threadId: number, text: string, timeNs = 1_000_500_000): Message => ({ kind: MessageKind.thread_name, timeNs, threadId, name: text });
+  const r = record([
+    hello,
+    code(1, '/w/x.py', '<module>', 1),
+    name(77, 'python3.13'),
+    sample(1_001_000_000, [1, 0]),
+    name(78, 'python3.13'),
+    sample(1_001_000_000, [1, 0], 78),
+    name(79, 'Thread-1 (run)'),
+    sample(1_001_000_000, [1, 0], 79),
+    name(79, 'worker-7', 1_001_500_000),
+    sample(1_002_000_000, [1, 0], 79),
+    sample(1_002_000_000, [1, 0], 80),
+  ]);
+  const names = Object.fromEntries(r.finish('unknown').threads.map((thread) => [thread.tid, thread.name ?? null]));
+  t.same(names, { 77: 'MainThread', 78: null, 79: 'worker-7', 80: null });
+});
+

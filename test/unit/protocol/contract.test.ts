@@ -7,7 +7,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/interpreters.js';
-import { FailReason, HelperExit, MessageKind, PROTOCOL_VERSION, StopReason, ThreadStatus } from '../../../src/protocol/messages.js';
+import { FailReason, HelloFlags, HelperExit, MessageKind, PROTOCOL_VERSION, StopReason, ThreadStatus } from '../../../src/protocol/messages.js';
 
 function zigEnum(file: string, name: string): Record<string, number> {
   const source = readFileSync(path.join(REPO_ROOT, 'helper', file), 'utf8');
@@ -51,6 +51,19 @@ t.test('ThreadStatus bits in helper/wire.zig match src/protocol/messages.ts and 
   const camel = (name: string): string => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
   t.same(Object.fromEntries(Object.entries(zig).map(([name, bit]) => [camel(name), bit])), ThreadStatus);
   for (const [name, bit] of Object.entries(zig)) t.match(protocolDoc, new RegExp(`\\| ${bit} \\| \`${name}\``), `docs/protocol.md lists ${name} = ${bit}`);
+});
+
+t.test('HelloFlags bits in helper/wire.zig match src/protocol/messages.ts and docs/protocol.md', async (t) => {
+  const source = readFileSync(path.join(REPO_ROOT, 'helper', 'wire.zig'), 'utf8');
+  const start = source.indexOf('pub const HelloFlags = struct {');
+  const body = source.slice(start, source.indexOf('};', start));
+  const zig: Record<string, number> = {};
+  for (const match of body.matchAll(/pub const (\w+): u32 = (\d+);/g)) zig[match[1]] = Number(match[2]);
+  t.ok(Object.keys(zig).length >= 3, 'the Zig bits were found and parsed');
+  const camel = (name: string): string => name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+  t.same(Object.fromEntries(Object.entries(zig).map(([name, bit]) => [camel(name), bit])), HelloFlags);
+  const docBits: Record<number, string> = { 1: 'bit 0', 2: 'bit 1', 4: 'bit 2', 8: 'bit 3' };
+  for (const bit of Object.values(zig)) t.match(protocolDoc, new RegExp(`\`flags\` \\(int: [^)]*${docBits[bit]} = `), `docs/protocol.md describes hello flag ${bit}`);
 });
 
 t.test('protocol version', async (t) => {

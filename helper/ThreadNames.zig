@@ -1,0 +1,83 @@
+//! The OS name of each sampled thread, from `/proc/PID/task/TID/comm`, for the `thread_name`
+//! message. CPython 3.14+ gives each `threading.Thread` its name there (cut to 15 bytes); on
+//! older versions a thread keeps the process's name unless the program sets one itself.
+//!
+//! A thread's name is read when the thread is first sampled and again at most once per
+//! `limits.thread_name_recheck_ns` (a thread names itself just after it starts, often after its
+//! first sample); `changed` says when the name to report differs from the one last reported.
+//! Slots are direct-mapped by TID: a thread whose slot is taken by another evicts it and is
+//! simply read again when it comes back.
+
+const std = @import("std");
+const linux = std.os.linux;
+const limits = @import("limits.zig");
+const procfs = @import("procfs.zig");
+
+const ThreadNames = @This();
+
+/// `comm` holds at most 15 bytes and a newline.
+pub const name_bytes_max = 16;
+
+const Slot = struct {
+    tid: u64 = 0,
+    checked_ns: u64 = 0,
+    len: u8 = 0,
+    name: [name_bytes_max]u8 = undefined,
+};
+
+pid: linux.pid_t,
+slots: [limits.thread_names_max]Slot = @splat(.{}),
+
+pub fn init(pid: linux.pid_t) ThreadNames {
+    return .{ .pid = pid };
+}
+
+/// The thread's name if it is due for a check and differs from the last one reported for it;
+/// null otherwise (also when it cannot be read: the thread is gone).
+pub fn changed(tn: *ThreadNames, tid: u64, now_ns: u64) ?[]const u8 {
+    if (tid == 0 or tid > std.math.maxInt(i32)) return null;
+    const slot = &tn.slots[@intCast(tid % limits.thread_names_max)];
+    if (slot.tid == tid and now_ns -| slot.checked_ns < limits.thread_name_recheck_ns) return null;
+    if (slot.tid != tid) slot.* = .{ .tid = tid };
+    slot.checked_ns = now_ns;
+
+    var buffer: [name_bytes_max]u8 = undefined;
+    const name = tn.read(tid, &buffer) orelse return null;
+    if (slot.len > 0 and std.mem.eql(u8, slot.name[0..slot.len], name)) return null;
+    @memcpy(slot.name[0..name.len], name);
+    slot.len = @intCast(name.len);
+    return slot.name[0..slot.len];
+}
+
+fn read(tn: *ThreadNames, tid: u64, buffer: *[name_bytes_max]u8) ?[]const u8 {
+    var path: [48]u8 = undefined;
+    const relative = std.fmt.bufPrint(&path, "task/{d}/comm", .{tid}) catch return null;
+    const fd = procfs.open(tn.pid, relative) catch return null;
+    defer procfs.close(fd);
+    const text = procfs.readAll(fd, buffer) catch return null;
+    return trimName(text);
+}
+
+/// `comm` ends with a newline; an empty name is no name.
+pub fn trimName(text: []const u8) ?[]const u8 {
+    const name = std.mem.trimEnd(u8, text, "\n");
+    return if (name.len == 0) null else name;
+}
+
+const testing = std.testing;
+
+test "names from comm text" {
+    try testing.expectEqualStrings("worker-1", trimName("worker-1\n").?);
+    try testing.expectEqualStrings("python3.15", trimName("python3.15\n").?);
+    try testing.expect(trimName("\n") == null);
+}
+
+test "this thread: reported once, then again only when due and changed" {
+    var names: ThreadNames = .init(linux.getpid());
+    const tid: u64 = @intCast(linux.gettid());
+    const first = names.changed(tid, 1).?;
+    try testing.expect(first.len > 0);
+    try testing.expect(names.changed(tid, 2) == null);
+    try testing.expect(names.changed(tid, 2 + limits.thread_name_recheck_ns) == null);
+    try testing.expect(names.changed(1 << 30, 3) == null);
+}
