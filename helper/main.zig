@@ -75,6 +75,7 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
         memory.mem_fd = procfs.open(pid, "mem") catch return locate.permissionDenied(pid, diagnostic);
     }
     const target = try locate.locate(pid, memory, maps_buffer, diagnostic);
+    Priority.preciseTimers();
     // Asked for while still privileged (setuid), after the costly start-up; given back any time.
     var priority: Priority = if (options.realtime) .enter(options.rate_hz, Sampler.monotonicNs()) else .{};
     defer priority.leave();
