@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import path from 'node:path';
 import { accuracy, summarize } from './lib/figures.mjs';
-import { measureRun } from './lib/measure.mjs';
+import { measureRun, TIMEOUT_MS } from './lib/measure.mjs';
 import { renderChart, renderSection } from './lib/report.mjs';
 import { CHROOT, RATES, ROOT, TOOLS, interpreters, outFile, prepareWorkloads } from './lib/tools.mjs';
 
@@ -85,6 +85,7 @@ async function run(toolKey, interp, workload, seconds, rate) {
   const out = outFile(`${toolKey}-${workload}.txt`);
   for (const f of [out, `${out}.mojo`, path.join(CHROOT, out), path.join(CHROOT, `${out}.mojo`)]) rmSync(f, { force: true });
   const r = await measureRun(tool.command(interp, `${workload}.py`, [String(seconds)], rate, out), { steadyAfterS: Math.min(1, seconds / 2) });
+  if (r.timedOut) return { ok: false, why: `did not finish within ${TIMEOUT_MS / 1000} s (killed)` };
   if (r.result === null || r.exitCode !== 0) {
     const why = r.output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => /error|not|unsupported|fail/i.test(l))[0] ?? `exit ${r.exitCode}`;
     return { ok: false, why: why.trim().slice(0, 120) };
