@@ -85,7 +85,7 @@ async function run(toolKey, interp, workload, seconds, rate) {
   const out = outFile(`${toolKey}-${workload}.txt`);
   for (const f of [out, `${out}.mojo`, path.join(CHROOT, out), path.join(CHROOT, `${out}.mojo`)]) rmSync(f, { force: true });
   const r = await measureRun(tool.command(interp, `${workload}.py`, [String(seconds)], rate, out), { steadyAfterS: Math.min(1, seconds / 2) });
-  if (r.timedOut) return { ok: false, why: `did not finish within ${TIMEOUT_MS / 1000} s (killed)` };
+  if (r.timedOut) return { ok: false, timedOut: true, why: `did not finish within ${TIMEOUT_MS / 1000} s (killed; not retried)` };
   if (r.result === null || r.exitCode !== 0) {
     const why = r.output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => /error|not|unsupported|fail/i.test(l))[0] ?? `exit ${r.exitCode}`;
     return { ok: false, why: why.trim().slice(0, 120) };
@@ -155,6 +155,8 @@ const cells = [
 ];
 const runs = new Map();
 const push = (key, value) => runs.set(key, [...(runs.get(key) ?? []), value]);
+/** Cells where a tool ran out of time: not run again in later rounds (each try costs TIMEOUT_MS). */
+const timedOut = new Set();
 for (let round = 0; round < REPEATS; round++) {
   for (const cell of cells) {
     const jobs = [...configs.map((c) => ({ config: c })), ...baselineInterps.map((interp) => ({ baseline: interp }))];
@@ -164,8 +166,11 @@ for (let round = 0; round < REPEATS; round++) {
       if (job.baseline) {
         push(`bare|${job.baseline.label}|${cell.workload}|${cell.rate}`, await run(null, job.baseline, cell.workload, cell.seconds));
       } else {
+        const key = `${configKey(job.config)}|${cell.workload}|${cell.rate}`;
+        if (timedOut.has(key)) continue;
         const r = await run(job.config.tool, job.config.interp, cell.workload, cell.seconds, cell.rate);
-        push(`${configKey(job.config)}|${cell.workload}|${cell.rate}`, r);
+        if (r.timedOut) timedOut.add(key);
+        push(key, r);
         log(round, cell.workload, cell.rate, configKey(job.config), r.ok ? `${r.achievedHz?.toFixed(0)} Hz cpu ${r.cpuPct?.toFixed(1)}% err ${r.errorPoints?.toFixed(2)}` : `FAILED: ${r.why}`);
       }
     }
