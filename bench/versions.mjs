@@ -3,7 +3,7 @@
  * Failed and missed samples per Python version: Tachyon on the recursion workload at 1 kHz and
  * 10 kHz on every interpreter of the matrix (pyenv 3.8-3.13, Debian's static 3.13-3.15), several
  * alternated runs each, written between the versions-bench markers of docs/benchmarks.md.
- * Usage: node bench/versions.mjs [--runs=3] [--seconds=2] [--print] [--quick]
+ * Usage: node bench/versions.mjs [--runs=2] [--seconds=1.5] [--print] [--quick]
  *   --quick: one 0.5 s run per cell, printed only; exits non-zero if a figure is missing.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,8 +14,8 @@ import { interpreters, outFile, prepareWorkloads, ROOT, TOOLS } from './lib/tool
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
 const quick = args.quick === true;
-const runs = quick ? 1 : Number(args.runs ?? 3);
-const seconds = quick ? 0.5 : Number(args.seconds ?? 2);
+const runs = quick ? 1 : Number(args.runs ?? 2);
+const seconds = quick ? 0.5 : Number(args.seconds ?? 1.5);
 const rates = ['1 kHz', '10 kHz'];
 
 prepareWorkloads();
