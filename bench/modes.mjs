@@ -50,16 +50,21 @@ for (const dir of [fixtures, path.join(chroot, fixtures)]) {
 }
 const work = mkdtempSync(path.join(tmpdir(), 'tachyon-modes-'));
 
-/** Share of samples whose stack contains each function, from collapsed text. */
-export function sharesFrom(collapsed) {
+/**
+ * Share of samples whose stack contains each function, from collapsed text, among the samples
+ * inside the scenario (a frame of one of `scope`, modes.py's list; all samples when empty).
+ */
+export function sharesFrom(collapsed, scope = []) {
   const counts = new Map();
   let total = 0;
   for (const line of collapsed.split('\n')) {
     if (line.trim() === '') continue;
     const space = line.lastIndexOf(' ');
     const count = Number(line.slice(space + 1));
-    total += count;
     const funcs = new Set(line.slice(0, space).split(';').slice(1).map((label) => (label.includes(':') ? label.split(':').slice(1, -1).join(':') : label)));
+    // A scope function may be nested (`scenario_gil.<locals>.partner`, its qualified name from 3.11).
+    if (scope.length > 0 && ![...funcs].some((f) => scope.includes(f) || scope.includes(f.slice(f.lastIndexOf('.') + 1)))) continue;
+    total += count;
     for (const f of funcs) counts.set(f, (counts.get(f) ?? 0) + count);
   }
   return { total, share: (name) => (total > 0 ? (counts.get(name) ?? 0) / total : 0) };
@@ -74,8 +79,9 @@ function measure(interpreter, run) {
   const out = path.join(work, 'out.txt');
   const result = spawnSync(process.execPath, [cli, 'run', '--python', interpreter.python, '--mode', run.mode, ...run.flags, '--collapsed', '-o', out, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
-  const truth = truthFrom(result.stdout)[run.truth];
-  const { total, share } = sharesFrom(readFileSync(out, 'utf8'));
+  const truths = truthFrom(result.stdout);
+  const truth = truths[run.truth];
+  const { total, share } = sharesFrom(readFileSync(out, 'utf8'), truths.scope);
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   const missed = /Missed samples: \d+ \(([\d.]+)%/.exec(result.stderr)?.[1];
   return { total, rows, missed: missed === undefined ? '?' : `${missed}%` };
@@ -88,8 +94,9 @@ function measureStdlib(run) {
   const flags = run.flags.includes('-a') ? ['-a'] : [];
   const result = spawnSync('chroot', [chroot, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '--mode', run.mode, ...flags, '--collapsed', '-o', inside, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
-  const truth = truthFrom(result.stdout)[run.truth];
-  const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8'));
+  const truths = truthFrom(result.stdout);
+  const truth = truths[run.truth];
+  const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8'), truths.scope);
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   return { total, rows };
 }
@@ -105,7 +112,8 @@ function measurePyspy(run) {
   const out = path.join(work, 'pyspy.txt');
   const result = spawnSync(pyspy, ['record', ...PYSPY_MODES[run.mode], '-r', '1000', '-f', 'raw', '-o', out, '--', 'chroot', chroot, '/usr/bin/python3.15', `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
-  const truth = truthFrom(result.stdout)[run.truth];
+  const truths = truthFrom(result.stdout);
+  const truth = truths[run.truth];
   // Raw lines are "func (file:line);… count", root first: rewritten as "tid;file:func:line;…".
   const collapsed = readFileSync(out, 'utf8')
     .split('\n')
@@ -116,7 +124,7 @@ function measurePyspy(run) {
       return `tid;${frames.join(';')} ${line.slice(space + 1)}`;
     })
     .join('\n');
-  const { total, share } = sharesFrom(collapsed);
+  const { total, share } = sharesFrom(collapsed, truths.scope);
   const rows = Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   return { total, rows };
 }

@@ -19,17 +19,43 @@ const slot_count = limits.frame_cache_pages;
 const empty: u64 = std.math.maxInt(u64);
 
 pages: *[slot_count][page_bytes]u8,
-/// Address of the page held by each slot, or `empty`.
+/// Address of the page held by each slot, valid when the slot's generation is the cache's.
 tags: [slot_count]u64 = @splat(empty),
+/// Bumped by `reset`, so that starting a snapshot touches no slot.
+generations: [slot_count]u32 = @splat(0),
+generation: u32 = 1,
 /// System calls issued, for tests and tuning.
 reads: u64 = 0,
+/// Pages one miss fetches: the page and the ones below it.
+read_ahead_pages: usize,
+/// Where `view` assembles bytes that straddle two pages.
+straddle: [view_bytes_max]u8 = @splat(0),
 
-pub fn init(pages: *[slot_count][page_bytes]u8) FrameCache {
-    return .{ .pages = pages };
+/// The most bytes one `view` returns (a frame's fields the walk needs).
+pub const view_bytes_max = 256;
+
+/// `read_ahead_pages`: pages fetched per miss, at most `limits.frame_read_ahead_pages` (1 where
+/// frames are not laid out callers below callees).
+pub fn init(pages: *[slot_count][page_bytes]u8, read_ahead_pages: usize) FrameCache {
+    assert(read_ahead_pages >= 1 and read_ahead_pages <= limits.frame_read_ahead_pages);
+    return .{ .pages = pages, .read_ahead_pages = read_ahead_pages };
 }
 
 pub fn reset(cache: *FrameCache) void {
-    @memset(&cache.tags, empty);
+    cache.generation +%= 1;
+    if (cache.generation == 0) {
+        @memset(&cache.generations, 0);
+        cache.generation = 1;
+    }
+}
+
+fn holds(cache: *const FrameCache, page_address: u64) bool {
+    const slot = slotOf(page_address);
+    return cache.generations[slot] == cache.generation and cache.tags[slot] == page_address;
+}
+
+fn drop(cache: *FrameCache, page_address: u64) void {
+    cache.tags[slotOf(page_address)] = empty;
 }
 
 /// Copies `out.len` bytes at `address` (at most one page, possibly straddling two).
@@ -47,9 +73,22 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
     }
 }
 
+/// The `len` bytes at `address`, without copying when they lie in one page: a slice of the
+/// cached page, valid until the next call on this cache.
+pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize) RemoteMemory.Error![]const u8 {
+    assert(len <= view_bytes_max);
+    const in_page: usize = @intCast(address % page_bytes);
+    if (in_page + len > page_bytes) {
+        try cache.read(memory, address, cache.straddle[0..len]);
+        return cache.straddle[0..len];
+    }
+    const page = try cache.fetch(memory, address - in_page);
+    return page[in_page..][0..len];
+}
+
 fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64) RemoteMemory.Error!*const [page_bytes]u8 {
     const slot = slotOf(page_address);
-    if (cache.tags[slot] == page_address) return &cache.pages[slot];
+    if (cache.holds(page_address)) return &cache.pages[slot];
 
     var segments: [limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
     const count = cache.plan(page_address, &segments);
@@ -61,15 +100,18 @@ fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64) RemoteMemo
 }
 
 /// Plans the read-ahead for `page_address`: that page first, then the pages below it (where
-/// the callers' frames are), into `segments`; returns how many. The planned slots are emptied
-/// until `commit` says which pages arrived. Callers may put the segments into a larger read.
+/// the callers' frames are) down to the first one already cached, into `segments`; returns
+/// how many. The planned slots are emptied until `commit` says which pages arrived. Callers
+/// may put the segments into a larger read.
 pub fn plan(cache: *FrameCache, page_address: u64, segments: []RemoteMemory.Segment) usize {
     assert(page_address % page_bytes == 0);
     var count: usize = 0;
     var address = page_address;
-    while (count < @min(segments.len, limits.frame_read_ahead_pages)) : (count += 1) {
+    while (count < @min(segments.len, cache.read_ahead_pages)) : (count += 1) {
+        // A frame straddling into the page above a cached run needs that page alone.
+        if (count > 0 and cache.holds(address)) break;
         segments[count] = .{ .address = address, .buffer = &cache.pages[slotOf(address)] };
-        cache.tags[slotOf(address)] = empty;
+        cache.drop(address);
         if (address < page_bytes) {
             count += 1;
             break;
@@ -82,7 +124,11 @@ pub fn plan(cache: *FrameCache, page_address: u64, segments: []RemoteMemory.Segm
 /// Marks the first `pages_read` of the planned `segments` as cached.
 pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, pages_read: usize) void {
     assert(pages_read <= segments.len);
-    for (segments[0..pages_read]) |segment| cache.tags[slotOf(segment.address)] = segment.address;
+    for (segments[0..pages_read]) |segment| {
+        const slot = slotOf(segment.address);
+        cache.tags[slot] = segment.address;
+        cache.generations[slot] = cache.generation;
+    }
 }
 
 fn slotOf(page_address: u64) usize {
@@ -98,7 +144,7 @@ test "one read brings in the frame's page and the pages below it" {
 
     const pages = try std.testing.allocator.create([slot_count][page_bytes]u8);
     defer std.testing.allocator.destroy(pages);
-    var cache = FrameCache.init(pages);
+    var cache = FrameCache.init(pages, limits.frame_read_ahead_pages);
     const memory: RemoteMemory = .{ .pid = linux.getpid() };
     const base = @intFromPtr(stack.ptr);
 
@@ -113,6 +159,12 @@ test "one read brings in the frame's page and the pages below it" {
     try cache.read(memory, base + 11 * page_bytes - 40, &bytes);
     try std.testing.expectEqual(@as(u8, 10), bytes[0]);
     try std.testing.expectEqual(@as(u8, 11), bytes[79]);
+    const straddling = try cache.view(memory, base + 11 * page_bytes - 40, 80);
+    try std.testing.expectEqual(@as(u8, 10), straddling[0]);
+    try std.testing.expectEqual(@as(u8, 11), straddling[79]);
+    const within = try cache.view(memory, base + 10 * page_bytes + 8, 80);
+    try std.testing.expectEqual(@as(u8, 10), within[79]);
+    try std.testing.expectEqual(@as(u64, 1), cache.reads);
 
     cache.reset();
     try cache.read(memory, base + 12 * page_bytes, &bytes);

@@ -22,6 +22,8 @@ native: bool = false,
 blocking: bool = false,
 /// Sample under real-time scheduling when permitted (`Priority.zig`).
 realtime: bool = false,
+/// After each sample, a `frame_locals` message per frame (`Locals.zig`; for `tachyon dump`).
+locals: bool = false,
 
 pub const Command = union(enum) {
     run: Options,
@@ -32,7 +34,7 @@ pub const Command = union(enum) {
 pub const usage =
     \\usage: tachyon-helper --pid=PID [--rate-hz=1000] [--duration-ms=0] [--all-threads]
     \\                      [--stop-on-stdin-eof] [--retries=4] [--cpu-state] [--native]
-    \\                      [--blocking]  (rate at most 1000 Hz)  [--realtime]
+    \\                      [--blocking]  (rate at most 1000 Hz)  [--realtime] [--locals]
     \\       tachyon-helper --version
     \\       tachyon-helper --help
     \\
@@ -61,6 +63,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
             options.native = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "blocking")) {
             options.blocking = try flag(key, value, message);
+        } else if (std.mem.eql(u8, key, "locals")) {
+            options.locals = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "realtime")) {
             options.realtime = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "cpu-state")) {
@@ -125,10 +129,10 @@ test "defaults and every option" {
     try testing.expectEqual(@as(u64, 1_000_000), minimal.intervalNs());
     try testing.expect(!minimal.all_threads and !minimal.stop_on_stdin_eof);
 
-    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0", "--cpu-state", "--realtime" }, &message)).run;
+    const full = (try parse(&.{ "--rate-hz=200000", "--pid=7", "--duration-ms=2000", "--all-threads", "--stop-on-stdin-eof", "--retries=0", "--cpu-state", "--realtime", "--locals" }, &message)).run;
     try testing.expectEqual(@as(u32, 200000), full.rate_hz);
     try testing.expectEqual(@as(u64, 2000), full.duration_ms);
-    try testing.expect(full.all_threads and full.stop_on_stdin_eof and full.cpu_state and full.realtime);
+    try testing.expect(full.all_threads and full.stop_on_stdin_eof and full.cpu_state and full.realtime and full.locals);
     try testing.expectEqual(@as(u32, 0), full.retries);
 
     try testing.expectEqual(Command.version, try parse(&.{"--version"}, &message));

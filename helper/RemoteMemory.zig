@@ -51,20 +51,34 @@ pub fn readValue(memory: RemoteMemory, comptime T: type, address: u64) Error!T {
     return std.mem.readInt(T, &bytes, .little);
 }
 
+/// Scratch for `readSegments`, static rather than on the stack: a safe build fills every
+/// `undefined` local with 0xaa, which for 2 x 16 KiB of iovecs per read was the helper's
+/// largest cost at 1 kHz. The helper samples from one thread.
+var local_iovecs: [limits.iovecs_max]std.posix.iovec = undefined;
+var remote_iovecs: [limits.iovecs_max]std.posix.iovec_const = undefined;
+
 /// Reads the segments in order with one system call (or one `pread` each), stopping at the
 /// first segment that cannot be read in full. Returns the number of bytes read; the segments
 /// before that point are complete.
 pub fn readSegments(memory: RemoteMemory, segments: []const Segment) Error!usize {
     assert(segments.len <= limits.iovecs_max);
-    if (memory.mem_fd) |fd| return readSegmentsFromFile(fd, segments);
+    // Address 0 is never mapped (and is no valid iovec base): the read stops there, as it
+    // would at any unreadable segment. Torn reads hand out such addresses.
+    var readable = segments.len;
+    for (segments, 0..) |segment, i| if (segment.address == 0) {
+        readable = i;
+        break;
+    };
+    if (readable == 0) return error.Unmapped;
+    if (memory.mem_fd) |fd| return readSegmentsFromFile(fd, segments[0..readable]);
 
-    var local: [limits.iovecs_max]std.posix.iovec = undefined;
-    var remote: [limits.iovecs_max]std.posix.iovec_const = undefined;
-    for (segments, 0..) |segment, i| {
+    const local = &local_iovecs;
+    const remote = &remote_iovecs;
+    for (segments[0..readable], 0..) |segment, i| {
         local[i] = .{ .base = segment.buffer.ptr, .len = segment.buffer.len };
         remote[i] = .{ .base = @ptrFromInt(segment.address), .len = segment.buffer.len };
     }
-    const rc = linux.process_vm_readv(memory.pid, local[0..segments.len], remote[0..segments.len], 0);
+    const rc = linux.process_vm_readv(memory.pid, local[0..readable], remote[0..readable], 0);
     return switch (linux.errno(rc)) {
         .SUCCESS => rc,
         .SRCH => error.ProcessGone,
@@ -99,6 +113,12 @@ test "reads this process's own memory through both paths" {
     const value: u64 = 0x0102030405060708;
     try std.testing.expectEqual(value, try self.readValue(u64, @intFromPtr(&value)));
     try std.testing.expectError(error.Unmapped, self.read(8, &copy));
+    // A segment at address 0 ends the read there, like any unreadable one.
+    var first: [16]u8 = undefined;
+    var second: [16]u8 = undefined;
+    const stops = [_]Segment{ .{ .address = @intFromPtr(&secret), .buffer = &first }, .{ .address = 0, .buffer = &second } };
+    try std.testing.expectEqual(@as(usize, 16), try self.readSegments(&stops));
+    try std.testing.expectError(error.Unmapped, self.readSegments(stops[1..]));
 
     const fd: linux.fd_t = @intCast(linux.open("/proc/self/mem", .{ .CLOEXEC = true }, 0));
     defer _ = linux.close(fd);

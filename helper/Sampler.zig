@@ -36,6 +36,7 @@ const TaskStates = @import("TaskStates.zig");
 const ThreadNames = @import("ThreadNames.zig");
 const Stopper = @import("Stopper.zig");
 const Priority = @import("Priority.zig");
+const Locals = @import("Locals.zig");
 
 const Sampler = @This();
 
@@ -59,8 +60,10 @@ code_type: ?u64 = null,
 /// `limits.roots_refresh_interval_ns` or after a failed read, since they live as long as the
 /// interpreter does. This keeps a tick to two system calls.
 main_roots: ?MainRoots = null,
+/// With --all-threads: the first interpreter's address, re-read as `main_roots` are.
+interpreters_head: ?struct { address: u64, expires_ns: u64 } = null,
 /// Each thread's leaf frame page at its previous sample, read together with its thread state.
-leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0, .page = 0 }),
+leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0 }),
 /// The slot of the thread being walked.
 current_slot: ?*LeafPage = null,
 /// `--cpu-state`: each sampled thread's OS state.
@@ -80,14 +83,30 @@ not_none_object: u64 = 0,
 tid_offset: ?u32 = null,
 tid_offset_searched: bool = false,
 
-/// The stack being built: executable and instruction pointer per reported frame, leaf first.
+/// The stack being built: executable, instruction pointer and frame address per reported
+/// frame, leaf first.
 executables: []u64,
 instr_ptrs: []u64,
+frame_addresses: []u64,
+/// `--locals`: reads each frame's locals after its sample.
+locals: ?Locals = null,
 /// The sample's `code_id, instr_index` pairs, plus the truncation marker.
 frame_ints: []u32,
 /// Distinct code objects of the current stack and their headers.
 distinct: DistinctCodes,
+/// Frames of the stack last resolved (`resolveCodes`): `distinct` and `headers` describe them.
+distinct_depth: usize = 0,
 headers: []u8,
+/// Scratch for reading code headers and a thread state: preallocated, since a safe build fills
+/// every `undefined` local with 0xaa on each call.
+header_segments: []RemoteMemory.Segment,
+thread_segments: []RemoteMemory.Segment,
+thread_bytes: []u8,
+/// Code headers read with the thread state (the thread's `LeafPage.codes`): `prefetched_count`
+/// of them arrived, in the order of `prefetched_codes`.
+prefetched_codes: [limits.hot_codes_max]u64 = @splat(0),
+prefetched_headers: []u8,
+prefetched_count: usize = 0,
 
 stats: wire.Stats = .{ .time_ns = 0, .ticks_taken = 0, .ticks_failed = 0, .ticks_missed = 0, .retries = 0 },
 
@@ -108,13 +127,20 @@ pub fn init(
         .out = out,
         .task_states = .init(options.pid),
         .thread_names = .init(options.pid),
-        .frame_cache = .init(try buffers.create([limits.frame_cache_pages][limits.page_bytes]u8)),
+        // Frame objects (before 3.11) are scattered on the heap: the pages below one hold no callers.
+        .frame_cache = .init(try buffers.create([limits.frame_cache_pages][limits.page_bytes]u8), if (target.offsets.frame.refcount != null) 1 else limits.frame_read_ahead_pages),
         .code_cache = try .init(gpa),
         .executables = try gpa.alloc(u64, limits.stack_depth_max),
         .instr_ptrs = try gpa.alloc(u64, limits.stack_depth_max),
+        .frame_addresses = try gpa.alloc(u64, limits.stack_depth_max),
+        .locals = if (options.locals) try Locals.init(gpa, memory, &target.offsets) else null,
         .frame_ints = try gpa.alloc(u32, 2 * (limits.stack_depth_max + 1)),
         .distinct = try .init(gpa),
         .headers = try buffers.alloc(u8, limits.stack_depth_max * target.offsets.code.size),
+        .header_segments = try gpa.alloc(RemoteMemory.Segment, limits.iovecs_max),
+        .thread_bytes = try gpa.alloc(u8, limits.thread_state_bytes_max),
+        .thread_segments = try gpa.alloc(RemoteMemory.Segment, 4 + limits.hot_frame_pages + limits.hot_codes_max + 1),
+        .prefetched_headers = try gpa.alloc(u8, limits.hot_codes_max * target.offsets.code.size),
     };
 }
 
@@ -228,28 +254,74 @@ const Tally = struct { sampled: u32 = 0, failed: u32 = 0 };
 const MainRoots = struct { interpreter: u64, tstate: u64, expires_ns: u64 };
 const LeafPage = struct {
     tstate: u64,
-    page: u64,
-    /// Before 3.11: the pages of the leaf-most frame objects of the previous walk. Frame
-    /// objects are scattered on the heap and a fast leaf is freed within microseconds, so
-    /// these are read in the same system call as the thread state.
+    /// The pages this thread's recent walks read frames from (data-stack pages, C-stack entry
+    /// frames, frame objects before 3.11), each with the walk that last used it: read again in
+    /// the same system call as the thread state, so that in steady state a walk finds every
+    /// frame already fetched. A page unused for `limits.hot_page_walks` walks is dropped; when
+    /// the set is full the least recently used page makes room. Before 3.11 frame objects are
+    /// scattered on the heap and a fast leaf is freed within microseconds, so reading its page
+    /// at once also saves re-reads.
     hot: [limits.hot_frame_pages]u64 = @splat(0),
+    hot_walk: [limits.hot_frame_pages]u32 = @splat(0),
     hot_count: u8 = 0,
+    /// Walks of this thread so far (wrapping).
+    walks: u32 = 0,
+    /// The distinct code objects of the previous walk: their headers are read in the same
+    /// system call too, after the frame pages (so never older than the frames that name them).
+    codes: [limits.hot_codes_max]u64 = @splat(0),
+    code_count: u8 = 0,
     /// 3.8-3.10: the thread's `pthread_t` at its previous sample; its tid field is read in the
     /// same system call as the thread state.
     pthread: u64 = 0,
+    /// The index of the page `addHot` saw last: consecutive frames mostly share a page.
+    last_hot: u8 = 0,
+
+    /// Starts a walk: forgets the pages no recent walk used.
+    fn beginWalk(slot: *LeafPage) void {
+        slot.walks +%= 1;
+        var kept: u8 = 0;
+        for (0..slot.hot_count) |i| {
+            if (slot.walks -% slot.hot_walk[i] > limits.hot_page_walks) continue;
+            slot.hot[kept] = slot.hot[i];
+            slot.hot_walk[kept] = slot.hot_walk[i];
+            kept += 1;
+        }
+        slot.hot_count = kept;
+        slot.last_hot = 0;
+    }
 
     fn addHot(slot: *LeafPage, page: u64) void {
-        if (slot.hot_count == slot.hot.len) return;
-        if (std.mem.findScalar(u64, slot.hot[0..slot.hot_count], page) != null) return;
-        slot.hot[slot.hot_count] = page;
-        slot.hot_count += 1;
+        // A torn read's small "address": no frame lives in the first page.
+        if (page == 0) return;
+        if (slot.last_hot < slot.hot_count and slot.hot[slot.last_hot] == page) {
+            slot.hot_walk[slot.last_hot] = slot.walks;
+            return;
+        }
+        const index: usize = std.mem.findScalar(u64, slot.hot[0..slot.hot_count], page) orelse add: {
+            if (slot.hot_count < slot.hot.len) {
+                slot.hot_count += 1;
+                break :add slot.hot_count - 1;
+            }
+            // Full: the least recently used page makes room, unless this walk used them all.
+            const oldest = std.mem.indexOfMin(u32, &slot.hot_walk);
+            if (slot.hot_walk[oldest] == slot.walks) return;
+            break :add oldest;
+        };
+        slot.hot[index] = page;
+        slot.hot_walk[index] = slot.walks;
+        slot.last_hot = @intCast(index);
     }
 };
 
 fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!void {
     if (!s.options.all_threads) return s.sampleMainThread(now_ns, tally);
     const o = s.offsets;
-    var address = try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
+    // The first interpreter lives as long as the runtime: its address is re-read only every
+    // `limits.roots_refresh_interval_ns`, or after a failed read.
+    const head = if (s.interpreters_head) |cached| if (now_ns < cached.expires_ns) cached.address else null else null;
+    var address = head orelse try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
+    if (head == null) s.interpreters_head = .{ .address = address, .expires_ns = now_ns + limits.roots_refresh_interval_ns };
+    errdefer s.interpreters_head = null;
     for (0..limits.interpreters_max) |_| {
         if (address == 0) break;
         const interp = try s.readInterpreter(address);
@@ -414,6 +486,7 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
         encoder.writeSample(now_ns, thread.native_thread_id, status, frames);
         try s.out.end();
         tally.sampled += 1;
+        if (s.locals != null) try s.writeLocals(now_ns, thread.native_thread_id, frame_count / 2);
     }
     return thread.next;
 }
@@ -421,6 +494,8 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
 const ThreadState = struct {
     next: u64,
     current_frame: u64,
+    /// 3.11/3.12: where the top frame's address was read (`_PyCFrame.current_frame`); else 0.
+    cframe_field: u64,
     native_thread_id: u64,
     /// 3.15: where the frame chain must end; 0 before 3.15.
     base_frame: u64,
@@ -508,6 +583,59 @@ fn learnTidOffset(s: *Sampler, main_pthread: u64) void {
     _ = linux.write(2, line.ptr, line.len);
 }
 
+/// The interpreter words read with each thread state: the GIL's `locked` and holder (when the
+/// thread state has no `holds_gil`) and the collector's flag. Words of the same structure
+/// within `span_bytes_max` of each other are read as one segment, which saves the kernel
+/// pinning the same page once per word.
+const InterpreterWords = struct {
+    const Word = enum { gil_locked, gil_holder, gc_collecting };
+    const span_bytes_max = 512;
+    addresses: [3]u64,
+    sizes: [3]u8 = .{ 4, 8, 4 },
+    wanted: [3]bool,
+    /// One span covering every wanted word, when they are close enough.
+    span: [span_bytes_max]u8 = undefined,
+    span_start: u64 = 0,
+    span_used: bool = false,
+    separate: [3][8]u8 = @splat(@splat(0)),
+
+    fn init(gil: bool, gil_base: u64, gc_base: u64, o: anytype) InterpreterWords {
+        return .{
+            .addresses = .{ gil_base +% o.gil_locked, gil_base +% o.gil_holder, gc_base +% o.gc_collecting },
+            .wanted = .{ gil, gil, true },
+        };
+    }
+
+    fn plan(w: *InterpreterWords, segments: []RemoteMemory.Segment) usize {
+        var low: u64 = std.math.maxInt(u64);
+        var high: u64 = 0;
+        for (w.addresses, w.sizes, w.wanted) |address, size, wanted| if (wanted) {
+            low = @min(low, address);
+            high = @max(high, address +% size);
+        };
+        if (high > low and high - low <= span_bytes_max) {
+            w.span_used = true;
+            w.span_start = low;
+            @memset(w.span[0..@intCast(high - low)], 0);
+            segments[0] = .{ .address = low, .buffer = w.span[0..@intCast(high - low)] };
+            return 1;
+        }
+        var count: usize = 0;
+        for (w.addresses, w.sizes, w.wanted, 0..) |address, size, wanted, i| if (wanted) {
+            segments[count] = .{ .address = address, .buffer = w.separate[i][0..size] };
+            count += 1;
+        };
+        return count;
+    }
+
+    fn value(w: *const InterpreterWords, comptime T: type, which: Word) T {
+        const i = @intFromEnum(which);
+        if (!w.wanted[i]) return 0;
+        const bytes = if (w.span_used) w.span[@intCast(w.addresses[i] - w.span_start)..] else w.separate[i][0..];
+        return std.mem.readInt(T, bytes[0..@sizeOf(T)], .little);
+    }
+};
+
 /// Reads a thread state, its interpreter's GIL word and, in the same system call, the pages
 /// around the thread's leaf frame as it was at its previous sample: in steady state a tick
 /// needs this read and the batched read of code headers, nothing else. The frame cache starts
@@ -515,36 +643,31 @@ fn learnTidOffset(s: *Sampler, main_pthread: u64) void {
 fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Error!ThreadState {
     const t = s.offsets.thread;
     const o = s.offsets.interpreter;
-    var bytes: [limits.thread_state_bytes_max]u8 = undefined;
-    var gil_locked: [4]u8 = @splat(0);
-    var gil_holder: [8]u8 = @splat(0);
-    var gc_collecting: [4]u8 = @splat(0);
-    // Thread state, two GIL words, the collector's word, the predicted frame pages and
-    // (3.8-3.10) a tid.
-    var segments: [4 + @max(limits.frame_read_ahead_pages, limits.hot_frame_pages) + 1]RemoteMemory.Segment = undefined;
+    const bytes = s.thread_bytes;
+    // Thread state, the interpreter's GIL and collector words, the predicted frame pages, code
+    // headers and (3.8-3.10) a tid.
+    const segments = s.thread_segments;
     segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
     var count: usize = 1;
-    if (t.holds_gil == null) {
-        // 3.8-3.11 have one GIL, in `_PyRuntime`; later versions one per interpreter.
-        const gil_base = if (o.gil_in_runtime) s.target.runtime_address else interpreter;
-        segments[1] = .{ .address = gil_base +% o.gil_locked, .buffer = &gil_locked };
-        segments[2] = .{ .address = gil_base +% o.gil_holder, .buffer = &gil_holder };
-        count = 3;
-    }
+    // 3.8-3.11 have one GIL, in `_PyRuntime`; later versions one per interpreter. The words
+    // are read as one span where they lie close together in the same structure.
+    const gil_base = if (o.gil_in_runtime) s.target.runtime_address else interpreter;
     const gc_base = if (o.gc_in_runtime) s.target.runtime_address else interpreter;
-    segments[count] = .{ .address = gc_base +% o.gc_collecting, .buffer = &gc_collecting };
-    count += 1;
+    var words = InterpreterWords.init(t.holds_gil == null, gil_base, gc_base, o);
+    count += words.plan(segments[count..]);
     var prefix_bytes: usize = 0;
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
 
     s.frame_cache.reset();
     const slot = &s.leaf_pages[@intCast((tstate >> 4) % limits.leaf_page_slots)];
-    if (slot.tstate != tstate) slot.* = .{ .tstate = tstate, .page = 0 };
+    if (slot.tstate != tstate) slot.* = .{ .tstate = tstate };
     var planned: usize = 0;
-    if (s.offsets.frame.refcount != null) {
-        for (slot.hot[0..slot.hot_count]) |page| planned += s.frame_cache.plan(page, segments[count + planned ..][0..1]);
-    } else if (slot.page != 0) {
-        planned = s.frame_cache.plan(slot.page, segments[count..]);
+    for (slot.hot[0..slot.hot_count]) |page| planned += s.frame_cache.plan(page, segments[count + planned ..][0..1]);
+    const code_size: usize = @intCast(s.offsets.code.size);
+    const codes = slot.codes[0..slot.code_count];
+    for (codes, 0..) |address, i| {
+        s.prefetched_codes[i] = address;
+        segments[count + planned + i] = .{ .address = address, .buffer = s.prefetched_headers[i * code_size ..][0..code_size] };
     }
     // 3.8-3.10: the tid of the thread's `pthread_t` as it was last time, read last so that a
     // thread that has ended cannot spoil the pages before it.
@@ -552,34 +675,41 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     var tid_segment: usize = 0;
     if (t.id_is_pthread and slot.pthread != 0) if (s.tid_offset) |at| {
         tid_segment = 1;
-        segments[count + planned] = .{ .address = slot.pthread +% at, .buffer = &tid_bytes };
+        segments[count + planned + codes.len] = .{ .address = slot.pthread +% at, .buffer = &tid_bytes };
     };
-    const read = try s.memory.readSegments(segments[0 .. count + planned + tid_segment]);
+    s.prefetched_count = 0;
+    const read = try s.memory.readSegments(segments[0 .. count + planned + codes.len + tid_segment]);
     if (read < prefix_bytes) return error.Unmapped;
-    s.frame_cache.commit(segments[count .. count + planned], (read - prefix_bytes) / limits.page_bytes);
-    const tid_read = tid_segment == 1 and read == prefix_bytes + planned * limits.page_bytes + 4;
+    const pages_bytes = planned * limits.page_bytes;
+    s.frame_cache.commit(segments[count .. count + planned], @min(planned, (read - prefix_bytes) / limits.page_bytes));
+    if (read >= prefix_bytes + pages_bytes) s.prefetched_count = @min(codes.len, (read - prefix_bytes - pages_bytes) / code_size);
+    const tid_read = tid_segment == 1 and read == prefix_bytes + pages_bytes + codes.len * code_size + 4;
 
-    // 3.11/3.12: the thread state points to a `_PyCFrame`, which points to the top frame.
-    const top = word(&bytes, t.current_frame);
-    const current_frame = if (t.cframe_current_frame) |at|
-        (if (top == 0) 0 else try s.memory.readValue(u64, top +% at))
+    // 3.11/3.12: the thread state points to a `_PyCFrame` (on the C stack), which points to
+    // the top frame; its page is among the hot pages, so this usually costs no read.
+    const top = word(bytes, t.current_frame);
+    const cframe_field: u64 = if (t.cframe_current_frame) |at| (if (top == 0) 0 else top +% at) else 0;
+    const current_frame = if (t.cframe_current_frame == null)
+        top
+    else if (cframe_field == 0)
+        0
     else
-        top;
-    const thread_id = word(&bytes, t.native_thread_id);
+        word(try s.frame_cache.view(s.memory, cframe_field, 8), 0);
+    const thread_id = word(bytes, t.native_thread_id);
     const state: ThreadState = .{
-        .next = word(&bytes, t.next),
+        .next = word(bytes, t.next),
         .current_frame = current_frame,
+        .cframe_field = cframe_field,
         .native_thread_id = if (t.id_is_pthread) s.tidOfPthread(thread_id, slot, if (tid_read) std.mem.readInt(u32, &tid_bytes, .little) else null) else thread_id,
-        .base_frame = if (t.base_frame) |at| word(&bytes, at) else 0,
+        .base_frame = if (t.base_frame) |at| word(bytes, at) else 0,
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
-        .gil_locked = std.mem.readInt(i32, &gil_locked, .little) != 0,
-        .gil_holder = std.mem.readInt(u64, &gil_holder, .little),
-        .gc_collecting = std.mem.readInt(i32, &gc_collecting, .little) != 0,
-        .exc_info = word(&bytes, t.exc_info),
-        .exc_state_value = word(&bytes, t.exc_state + s.offsets.exc_item.value),
-        .exc_state_previous = word(&bytes, t.exc_state + s.offsets.exc_item.previous),
+        .gil_locked = words.value(u32, .gil_locked) != 0,
+        .gil_holder = words.value(u64, .gil_holder),
+        .gc_collecting = words.value(u32, .gc_collecting) != 0,
+        .exc_info = word(bytes, t.exc_info),
+        .exc_state_value = word(bytes, t.exc_state + s.offsets.exc_item.value),
+        .exc_state_previous = word(bytes, t.exc_state + s.offsets.exc_item.previous),
     };
-    slot.page = state.current_frame - state.current_frame % limits.page_bytes;
     s.current_slot = slot;
     return state;
 }
@@ -599,19 +729,21 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     var last_frame: u64 = 0;
     var detector: CycleDetector = .{};
     var seen_live = false;
-    const hot_slot: ?*LeafPage = if (f.refcount != null) s.current_slot else null;
-    if (hot_slot) |slot| slot.hot_count = 0;
+    const hot_slot: ?*LeafPage = s.current_slot;
+    if (hot_slot) |slot| {
+        slot.beginWalk();
+        if (thread.cframe_field != 0) slot.addHot(thread.cframe_field - thread.cframe_field % limits.page_bytes);
+    }
     var frame = thread.current_frame;
     for (0..limits.frame_chain_max) |_| {
         if (frame == 0) break;
         if (frame % 8 != 0 or detector.step(frame)) return error.Torn;
-        var bytes: [256]u8 = undefined;
         if (hot_slot) |slot| {
             slot.addHot(frame - frame % limits.page_bytes);
-            const end = frame + f.read_bytes - 1;
+            const end = frame +% (f.read_bytes - 1);
             slot.addHot(end - end % limits.page_bytes);
         }
-        try s.frame_cache.read(s.memory, frame, bytes[0..@intCast(f.read_bytes)]);
+        const bytes = try s.frame_cache.view(s.memory, frame, @intCast(f.read_bytes));
         // Before 3.11 a frame is an object, and one with no references has returned and been
         // freed since the thread state was read. A fast leaf does that within the time of one
         // read, so freed frames at the leaf end are left out (like a leaf in transition below):
@@ -619,10 +751,10 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
         // A freed frame below a live one, or a chain of only freed frames, cannot be walked:
         // the stack is re-read (`FrameFreed`, which does not use up `--retries`).
         if (f.refcount) |at| {
-            if (word(&bytes, at) == 0) {
+            if (word(bytes, at) == 0) {
                 if (seen_live) return error.FrameFreed;
                 last_frame = frame;
-                frame = word(&bytes, f.previous);
+                frame = word(bytes, f.previous);
                 continue;
             }
             seen_live = true;
@@ -635,15 +767,16 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
                 truncated = true;
                 break;
             }
-            const executable = word(&bytes, f.executable) & ~s.offsets.executable_tag_mask;
+            const executable = word(bytes, f.executable) & ~s.offsets.executable_tag_mask;
             // A leaf whose executable is NULL is being pushed or has just been popped (3.14+
             // clears it on return): at this instant the stack is its callers, so it is left
             // out. Anywhere else a NULL executable is a torn read, caught in `resolveCodes`.
             const leaf_in_transition = executable == 0 and depth == 0;
             if (!leaf_in_transition) {
                 s.executables[depth] = executable;
+                s.frame_addresses[depth] = frame;
                 s.instr_ptrs[depth] = switch (f.instr_kind) {
-                    .pointer, .prev_pointer => word(&bytes, f.instr_ptr),
+                    .pointer, .prev_pointer => word(bytes, f.instr_ptr),
                     // `f_lasti`, sign-extended so that -1 (not started) stays recognisable.
                     .lasti_bytes, .lasti_units => @bitCast(@as(i64, std.mem.readInt(i32, bytes[@intCast(f.instr_ptr)..][0..4], .little))),
                 };
@@ -665,7 +798,7 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
             depth += 1;
         }
         last_frame = frame;
-        frame = word(&bytes, f.previous);
+        frame = word(bytes, f.previous);
     } else return error.Torn; // Longer than any real chain: a loop the detector has not closed yet.
 
     if (f.refcount != null and last_frame != 0 and !seen_live) return error.FrameFreed;
@@ -683,12 +816,27 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     return ints;
 }
 
+/// `--locals`: a `frame_locals` message for each Python frame of the stack just walked (its
+/// code headers are still in `headers`). The truncation marker has no frame behind it.
+fn writeLocals(s: *Sampler, now_ns: u64, thread_id: u64, frames: usize) (Output.Error || error{ProcessGone})!void {
+    const locals = &(s.locals orelse return);
+    const code_size: usize = @intCast(s.offsets.code.size);
+    for (0..frames) |level| {
+        if (level >= s.distinct_depth) break;
+        const executable = s.executables[level];
+        if (executable == native_marker) continue;
+        const header = s.headers[s.distinct.indexOf(executable) * code_size ..][0..code_size];
+        try locals.write(s.out, now_ns, thread_id, @intCast(level), s.frame_addresses[level], header);
+    }
+}
+
 /// The executable recorded for a `<native>` frame (`--native`): odd, so never an object.
 const native_marker: u64 = 1;
 
 /// Turns the stack's executables into code ids and its instruction pointers into indexes,
 /// reading every distinct code header in one batch.
 fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
+    s.distinct_depth = depth;
     const code_size: usize = @intCast(s.offsets.code.size);
     s.distinct.clear();
     for (s.executables[0..depth]) |executable| {
@@ -698,6 +846,10 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     }
     const codes = s.distinct.addresses();
     try s.readHeaders(codes, code_size);
+    if (s.current_slot) |slot| {
+        slot.code_count = @intCast(@min(codes.len, slot.codes.len));
+        @memcpy(slot.codes[0..slot.code_count], codes[0..slot.code_count]);
+    }
 
     for (codes, 0..) |address, i| {
         const header = s.headers[i * code_size ..][0..code_size];
@@ -742,18 +894,30 @@ fn instrIndex(offsets: *const PyOffsets, code: u64, instr: u64) error{Torn}!u64 
     }
 }
 
-/// Reads `code_size` bytes at each address into `headers`, batched by `limits.iovecs_max`.
+/// Reads `code_size` bytes at each address into `headers`: those read with the thread state
+/// are copied, the rest read in batches of `limits.iovecs_max`.
 fn readHeaders(s: *Sampler, codes: []const u64, code_size: usize) RemoteMemory.Error!void {
-    var segments: [limits.iovecs_max]RemoteMemory.Segment = undefined;
-    var first: usize = 0;
-    while (first < codes.len) : (first += segments.len) {
-        const batch = codes[first..@min(codes.len, first + segments.len)];
-        for (batch, 0..) |address, j| {
-            segments[j] = .{ .address = address, .buffer = s.headers[(first + j) * code_size ..][0..code_size] };
+    const segments = s.header_segments;
+    const prefetched = s.prefetched_codes[0..s.prefetched_count];
+    var pending: usize = 0;
+    for (codes, 0..) |address, i| {
+        const buffer = s.headers[i * code_size ..][0..code_size];
+        if (std.mem.findScalar(u64, prefetched, address)) |p| {
+            @memcpy(buffer, s.prefetched_headers[p * code_size ..][0..code_size]);
+            continue;
         }
-        const read = try s.memory.readSegments(segments[0..batch.len]);
-        // A short batch: read the rest one by one, so that one bad address fails alone.
-        for (segments[read / code_size .. batch.len]) |segment| try s.memory.read(segment.address, segment.buffer);
+        segments[pending] = .{ .address = address, .buffer = buffer };
+        pending += 1;
+        if (pending == segments.len or i + 1 == codes.len) {
+            const read = try s.memory.readSegments(segments[0..pending]);
+            // A short batch: read the rest one by one, so that one bad address fails alone.
+            for (segments[read / code_size .. pending]) |segment| try s.memory.read(segment.address, segment.buffer);
+            pending = 0;
+        }
+    }
+    if (pending > 0) {
+        const read = try s.memory.readSegments(segments[0..pending]);
+        for (segments[read / code_size .. pending]) |segment| try s.memory.read(segment.address, segment.buffer);
     }
 }
 

@@ -81,10 +81,18 @@ pub const stdin_poll_interval_ns = 20 * std.time.ns_per_ms;
 pub const liveness_interval_ns = 100 * std.time.ns_per_ms;
 /// How long the main interpreter's and main thread's addresses are trusted between re-reads.
 pub const roots_refresh_interval_ns = 100 * std.time.ns_per_ms;
-/// Pages of frame objects (before 3.11) read together with a thread state.
-pub const hot_frame_pages = 16;
+/// Pages a thread's previous walk touched (its frames: data-stack pages, C-stack entry frames,
+/// frame objects before 3.11), read again together with its thread state: in steady state a
+/// walk then finds every frame already fetched.
+pub const hot_frame_pages = 64;
+/// Walks a hot page stays in the set without being used (a recursion that comes and goes).
+pub const hot_page_walks = 8;
+/// Code objects of a thread's previous walk whose headers are read with its thread state.
+pub const hot_codes_max = 32;
 /// Threads whose previous leaf page is remembered (direct-mapped by thread state address).
 pub const leaf_page_slots = 64;
+/// `--locals`: local variables shown per frame.
+pub const locals_max = 64;
 /// Items of a thread's handled-exception stack visited per sample (one per running generator
 /// or coroutine, plus the thread's own).
 pub const exception_stack_max = 64;

@@ -180,6 +180,7 @@ test {
     _ = @import("locate.zig");
     _ = @import("FrameCache.zig");
     _ = @import("CodeCache.zig");
+    _ = @import("Locals.zig");
     _ = @import("Sampler.zig");
     _ = @import("TaskStates.zig");
     _ = @import("Stopper.zig");

@@ -115,6 +115,23 @@ pub const PyOffsets = struct {
         ob_size: u64,
         ob_sval: u64,
     },
+    /// `--locals`: where a frame's local values are and what the objects they point to hold.
+    locals: struct {
+        /// `localsplus[]` of `_PyInterpreterFrame` (3.11+), `f_localsplus[]` of `PyFrameObject`.
+        frame_values: u64,
+        /// The names tuple: `co_localsplusnames` (3.11+), `co_varnames` before.
+        code_names: u64,
+        /// `co_localspluskinds` (bytes, one kind per name; 3.11+).
+        code_kinds: ?u64,
+        tuple_items: u64,
+        long_digits: u64,
+        /// 3.12+: `PyLongObject` keeps its size and sign in `lv_tag`, not `ob_size`.
+        long_tagged: bool,
+        float_value: u64,
+        dict_used: u64,
+        set_used: u64,
+        cell_ref: u64,
+    },
     /// Frames whose `owner` is at least this are C-stack shims, interpreter entry frames or the
     /// 3.15 sentinel, never Python functions (3.13: CSTACK = 3; 3.14+: INTERPRETER = 3).
     frame_owner_internal_min: u8 = 3,
@@ -250,6 +267,21 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
             .ob_size = try r.field(layout.bytes_ob_size, 8, bytes_size),
             .ob_sval = try r.field(layout.bytes_ob_sval, 1, bytes_size),
         },
+        // The record has no int, float, dict, set or cell layouts: those are the same on every
+        // GIL build from 3.12 (`helper/tools/offsets.c` measures them on 3.12; the dump tests
+        // read them on 3.13-3.15).
+        .locals = .{
+            .frame_values = try r.field(layout.frame_localsplus, 8, frame_size + 8),
+            .code_names = try r.field(layout.code_localsplusnames, 8, code_size),
+            .code_kinds = try r.field(layout.code_localspluskinds, 8, code_size),
+            .tuple_items = try r.field(layout.tuple_ob_item, 8, tuple_size + 8),
+            .long_digits = 24,
+            .long_tagged = true,
+            .float_value = 16,
+            .dict_used = 16,
+            .set_used = 24,
+            .cell_ref = 16,
+        },
     };
     // 3.13 and 3.14 do not export sizeof(PyCompactUnicodeObject): it is PyASCIIObject plus
     // `utf8_length` and `utf8` (unwinding.md section 3.4).
@@ -326,6 +358,16 @@ pub const BuiltinLayout = struct {
     unicode_ascii_size: u64,
     unicode_compact_size: u64,
     bytes_ob_sval: u64,
+    frame_localsplus: u64,
+    /// `co_localsplusnames` from 3.11, `co_varnames` before.
+    code_localsplusnames: u64,
+    code_localspluskinds: ?u64,
+    tuple_ob_item: u64,
+    long_ob_digit: u64,
+    float_ob_fval: u64,
+    dict_ma_used: u64,
+    set_used: u64,
+    cell_ob_ref: u64,
 };
 
 /// The built-in layout of a minor version of 3.x, or null if there is none.
@@ -404,6 +446,18 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
             .compact_data = layout.unicode_compact_size,
         },
         .bytes = .{ .ob_size = try aligned(layout.var_ob_size, 8), .ob_sval = layout.bytes_ob_sval },
+        .locals = .{
+            .frame_values = try aligned(layout.frame_localsplus, 8),
+            .code_names = try aligned(layout.code_localsplusnames, 8),
+            .code_kinds = if (layout.code_localspluskinds) |at| try aligned(at, 8) else null,
+            .tuple_items = try aligned(layout.tuple_ob_item, 8),
+            .long_digits = try aligned(layout.long_ob_digit, 4),
+            .long_tagged = minor_version >= 12,
+            .float_value = try aligned(layout.float_ob_fval, 8),
+            .dict_used = try aligned(layout.dict_ma_used, 8),
+            .set_used = try aligned(layout.set_used, 8),
+            .cell_ref = try aligned(layout.cell_ob_ref, 8),
+        },
     };
     if (has_frame_objects == (layout.code_adaptive != null)) return error.Inconsistent;
     const t = offsets.thread;
@@ -480,12 +534,15 @@ const RecordLayout = struct {
     frame_executable: u16,
     frame_instr_ptr: u16,
     frame_owner: u16,
+    frame_localsplus: u16,
     code_size: u16,
     code_filename: u16,
     code_name: u16,
     code_qualname: u16,
     code_linetable: u16,
     code_firstlineno: u16,
+    code_localsplusnames: u16,
+    code_localspluskinds: u16,
     code_adaptive: u16,
     object_size: u16,
     ob_type: u16,
@@ -493,6 +550,7 @@ const RecordLayout = struct {
     tp_name: u16,
     tuple_size: u16,
     tuple_ob_size: u16,
+    tuple_ob_item: u16,
     bytes_size: u16,
     bytes_ob_size: u16,
     bytes_ob_sval: u16,
@@ -522,12 +580,15 @@ const RecordLayout = struct {
         .frame_executable = 240,
         .frame_instr_ptr = 248,
         .frame_owner = 264,
+        .frame_localsplus = 256,
         .code_size = 272,
         .code_filename = 280,
         .code_name = 288,
         .code_qualname = 296,
         .code_linetable = 304,
         .code_firstlineno = 312,
+        .code_localsplusnames = 328,
+        .code_localspluskinds = 336,
         .code_adaptive = 344,
         .object_size = 352,
         .ob_type = 360,
@@ -535,6 +596,7 @@ const RecordLayout = struct {
         .tp_name = 376,
         .tuple_size = 400,
         .tuple_ob_size = 416,
+        .tuple_ob_item = 408,
         .bytes_size = 512,
         .bytes_ob_size = 520,
         .bytes_ob_sval = 528,
@@ -565,12 +627,15 @@ const RecordLayout = struct {
         .frame_executable = 264,
         .frame_instr_ptr = 272,
         .frame_owner = 288,
+        .frame_localsplus = 280,
         .code_size = 312,
         .code_filename = 320,
         .code_name = 328,
         .code_qualname = 336,
         .code_linetable = 344,
         .code_firstlineno = 352,
+        .code_localsplusnames = 368,
+        .code_localspluskinds = 376,
         .code_adaptive = 384,
         .object_size = 400,
         .ob_type = 408,
@@ -578,6 +643,7 @@ const RecordLayout = struct {
         .tp_name = 424,
         .tuple_size = 448,
         .tuple_ob_size = 464,
+        .tuple_ob_item = 456,
         .bytes_size = 592,
         .bytes_ob_size = 600,
         .bytes_ob_sval = 608,
@@ -610,12 +676,15 @@ const RecordLayout = struct {
         .frame_executable = 328,
         .frame_instr_ptr = 336,
         .frame_owner = 352,
+        .frame_localsplus = 344,
         .code_size = 376,
         .code_filename = 384,
         .code_name = 392,
         .code_qualname = 400,
         .code_linetable = 408,
         .code_firstlineno = 416,
+        .code_localsplusnames = 432,
+        .code_localspluskinds = 440,
         .code_adaptive = 448,
         .object_size = 464,
         .ob_type = 472,
@@ -623,6 +692,7 @@ const RecordLayout = struct {
         .tp_name = 488,
         .tuple_size = 544,
         .tuple_ob_size = 560,
+        .tuple_ob_item = 552,
         .bytes_size = 688,
         .bytes_ob_size = 696,
         .bytes_ob_sval = 704,
@@ -649,7 +719,7 @@ fn liveRecord3_13() [584]u8 {
         .{ 352, 16 },       .{ 360, 8 },     .{ 368, 416 },  .{ 376, 24 },    .{ 400, 32 },
         .{ 416, 16 },       .{ 512, 40 },    .{ 520, 16 },   .{ 528, 32 },    .{ 536, 64 },
         .{ 544, 32 },       .{ 552, 16 },    .{ 560, 40 },   .{ 80, 7400 },   .{ 568, 240 },
-        .{ 576, 200 },
+        .{ 576, 200 },      .{ 256, 72 },    .{ 328, 96 },   .{ 336, 104 },   .{ 408, 24 },
     };
     for (values) |entry| std.mem.writeInt(u64, record[entry[0]..][0..8], entry[1], .little);
     return record;
@@ -672,6 +742,10 @@ test "a 3.13.0 record gives the offsets the walker needs" {
     try testing.expectEqual(@as(u64, 40), offsets.unicode.ascii_data);
     try testing.expectEqual(@as(u64, 56), offsets.unicode.compact_data);
     try testing.expectEqual(@as(u64, 32), offsets.bytes.ob_sval);
+    try testing.expectEqual(@as(u64, 72), offsets.locals.frame_values);
+    try testing.expectEqual(@as(u64, 96), offsets.locals.code_names);
+    try testing.expectEqual(@as(?u64, 104), offsets.locals.code_kinds);
+    try testing.expectEqual(@as(u64, 24), offsets.locals.tuple_items);
 }
 
 test "records that must be refused" {

@@ -50,6 +50,15 @@ pub const v3_8: BuiltinLayout = .{
     .unicode_ascii_size = 48,
     .unicode_compact_size = 72,
     .bytes_ob_sval = 32,
+    .frame_localsplus = 360,
+    .code_localsplusnames = 72,
+    .code_localspluskinds = null,
+    .tuple_ob_item = 24,
+    .long_ob_digit = 24,
+    .float_ob_fval = 16,
+    .dict_ma_used = 16,
+    .set_used = 24,
+    .cell_ob_ref = 16,
 };
 
 /// Measured on 3.9.18.
@@ -96,6 +105,15 @@ pub const v3_9: BuiltinLayout = .{
     .unicode_ascii_size = 48,
     .unicode_compact_size = 72,
     .bytes_ob_sval = 32,
+    .frame_localsplus = 360,
+    .code_localsplusnames = 72,
+    .code_localspluskinds = null,
+    .tuple_ob_item = 24,
+    .long_ob_digit = 24,
+    .float_ob_fval = 16,
+    .dict_ma_used = 16,
+    .set_used = 24,
+    .cell_ob_ref = 16,
 };
 
 /// Measured on 3.10.13.
@@ -142,6 +160,15 @@ pub const v3_10: BuiltinLayout = .{
     .unicode_ascii_size = 48,
     .unicode_compact_size = 72,
     .bytes_ob_sval = 32,
+    .frame_localsplus = 352,
+    .code_localsplusnames = 72,
+    .code_localspluskinds = null,
+    .tuple_ob_item = 24,
+    .long_ob_digit = 24,
+    .float_ob_fval = 16,
+    .dict_ma_used = 16,
+    .set_used = 24,
+    .cell_ob_ref = 16,
 };
 
 /// Measured on 3.11.7.
@@ -188,6 +215,15 @@ pub const v3_11: BuiltinLayout = .{
     .unicode_ascii_size = 48,
     .unicode_compact_size = 72,
     .bytes_ob_sval = 32,
+    .frame_localsplus = 72,
+    .code_localsplusnames = 96,
+    .code_localspluskinds = 104,
+    .tuple_ob_item = 24,
+    .long_ob_digit = 24,
+    .float_ob_fval = 16,
+    .dict_ma_used = 16,
+    .set_used = 24,
+    .cell_ob_ref = 16,
 };
 
 /// Measured on 3.12.1.
@@ -234,4 +270,13 @@ pub const v3_12: BuiltinLayout = .{
     .unicode_ascii_size = 40,
     .unicode_compact_size = 56,
     .bytes_ob_sval = 32,
+    .frame_localsplus = 72,
+    .code_localsplusnames = 96,
+    .code_localspluskinds = 104,
+    .tuple_ob_item = 24,
+    .long_ob_digit = 24,
+    .float_ob_fval = 16,
+    .dict_ma_used = 16,
+    .set_used = 24,
+    .cell_ob_ref = 16,
 };

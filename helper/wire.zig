@@ -9,7 +9,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const protocol_version = 3;
+pub const protocol_version = 4;
 /// A frame `0, native_instr_index` is a `<native>` frame (`--native`); `0, 0` the truncation marker.
 pub const native_instr_index = 1;
 pub const helper_version = "0.1.0";
@@ -22,6 +22,7 @@ pub const MessageKind = enum(u8) {
     stats = 5,
     bye = 6,
     thread_name = 7,
+    frame_locals = 8,
 };
 
 pub const StopReason = enum(u8) {
@@ -80,6 +81,19 @@ pub const Stats = struct {
     ticks_missed: u64,
     retries: u64,
 };
+
+/// One local variable of a `frame_locals` message: its name and a short repr (`Locals.zig`).
+pub const Local = struct {
+    name: []const u8,
+    repr: []const u8,
+};
+
+/// Bytes a `frame_locals` message needs at most.
+pub fn frameLocalsBytesMax(locals: []const Local) usize {
+    var bytes: usize = 64;
+    for (locals) |local| bytes += 10 + local.name.len + local.repr.len;
+    return bytes;
+}
 
 /// Bytes a `sample` message needs at most, whatever its frames.
 pub fn sampleBytesMax(frame_ints: usize) usize {
@@ -161,6 +175,21 @@ pub const Encoder = struct {
         e.uint(time_ns);
         e.uint(thread_id);
         e.str(name);
+    }
+
+    /// The locals of frame `frame_index` (leaf first) of the thread's sample just sent, as a
+    /// flat array `name, repr, name, repr, ...` (`--locals`).
+    pub fn writeFrameLocals(e: *Encoder, time_ns: u64, thread_id: u64, frame_index: u32, locals: []const Local) void {
+        e.arrayHeader(5);
+        e.uint(@intFromEnum(MessageKind.frame_locals));
+        e.uint(time_ns);
+        e.uint(thread_id);
+        e.uint(frame_index);
+        e.arrayHeader(@intCast(2 * locals.len));
+        for (locals) |local| {
+            e.str(local.name);
+            e.str(local.repr);
+        }
     }
 
     pub fn writeBye(e: *Encoder, reason: StopReason) void {

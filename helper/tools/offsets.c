@@ -118,5 +118,26 @@ int main(void) {
     SHOW("unicode_ascii_size", sizeof(PyASCIIObject));
     SHOW("unicode_compact_size", sizeof(PyCompactUnicodeObject));
     SHOW("bytes_ob_sval", offsetof(PyBytesObject, ob_sval));
+    /* `dump --locals`: where a frame's local values are, their names, and the objects whose
+     * short reprs are read (int, float, tuple, dict, set, cell). */
+#if PY_VERSION_HEX < 0x030b0000
+    SHOW("frame_localsplus", offsetof(PyFrameObject, f_localsplus));
+    SHOW("code_localsplusnames", offsetof(PyCodeObject, co_varnames));
+    NONE("code_localspluskinds");
+#else
+    SHOW("frame_localsplus", offsetof(_PyInterpreterFrame, localsplus));
+    SHOW("code_localsplusnames", offsetof(PyCodeObject, co_localsplusnames));
+    SHOW("code_localspluskinds", offsetof(PyCodeObject, co_localspluskinds));
+#endif
+    SHOW("tuple_ob_item", offsetof(PyTupleObject, ob_item));
+#if PY_VERSION_HEX < 0x030c0000
+    SHOW("long_ob_digit", offsetof(PyLongObject, ob_digit));
+#else
+    SHOW("long_ob_digit", offsetof(PyLongObject, long_value.ob_digit));
+#endif
+    SHOW("float_ob_fval", offsetof(PyFloatObject, ob_fval));
+    SHOW("dict_ma_used", offsetof(PyDictObject, ma_used));
+    SHOW("set_used", offsetof(PySetObject, used));
+    SHOW("cell_ob_ref", offsetof(PyCellObject, ob_ref));
     return 0;
 }

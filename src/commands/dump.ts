@@ -3,11 +3,12 @@
  * of a running CPython once, with each thread's id, name and status, as text or JSON. The helper
  * takes one tick (`--duration-ms=1`) with the OS thread state; thread names come from
  * `/proc/PID/task/TID/comm` and source lines from the files themselves (both at this edge).
+ * With --locals the helper also reads each frame's local variables as short reprs.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Recorder } from '../model/recorder.js';
-import { MessageKind } from '../protocol/messages.js';
+import { MessageKind, type FrameLocal } from '../protocol/messages.js';
 import { buildDump, writeDumpJson, writeDumpText } from '../output/dump.js';
 import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
 import { findHelper } from '../session/helper-path.js';
@@ -21,6 +22,7 @@ export interface DumpFlags {
   json?: boolean;
   gc?: boolean;
   blocking?: boolean;
+  locals?: boolean;
   verbose?: boolean;
 }
 
@@ -48,14 +50,21 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
   const helperPath = findHelper(context.env, context.warn);
   const recorder = new Recorder({ toolVersion: context.toolVersion, argv: [], gc: flags.gc !== false });
   let firstTickNs: number | undefined;
+  /** `--locals`: by thread id and frame position from the leaf. */
+  const locals = new Map<string, FrameLocal[]>();
   const session = new HelperSession({
-    helperPath, pid, rateHz: 1000, durationMs: 1, allThreads: flags.allThreads === true, cpuState: flags.blocking !== true, blocking: flags.blocking === true, verbose: flags.verbose === true,
+    helperPath, pid, rateHz: 1000, durationMs: 1, allThreads: flags.allThreads === true, cpuState: flags.blocking !== true, blocking: flags.blocking === true,
+    locals: flags.locals === true, verbose: flags.verbose === true,
     log: (line) => io.stderr(line),
     onMessage: (message) => {
       // Only the first tick: every thread at one instant.
-      if (message.kind === MessageKind.sample || message.kind === MessageKind.sample_failed) {
+      if (message.kind === MessageKind.sample || message.kind === MessageKind.sample_failed || message.kind === MessageKind.frame_locals) {
         firstTickNs ??= message.timeNs;
         if (message.timeNs !== firstTickNs) return;
+      }
+      if (message.kind === MessageKind.frame_locals) {
+        locals.set(`${message.threadId}:${message.frameIndex}`, message.locals);
+        return;
       }
       recorder.feed(message);
     },
@@ -70,7 +79,11 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
     throw new TachyonError(ExitCode.failure, `no stack dump collected: the stacks of process ${pid} changed during every read`, 'try again');
   }
   const threadNames = new Map(profile.threads.flatMap((t) => (t.name !== undefined ? [[t.tid, t.name] as const] : [])));
-  const result = buildDump(profile, { threadNames, sourceLine: sourceLines(pid) });
+  const result = buildDump(profile, {
+    threadNames,
+    sourceLine: sourceLines(pid),
+    ...(flags.locals === true ? { locals: (tid: number, leafIndex: number) => locals.get(`${tid}:${leafIndex}`) ?? [] } : {}),
+  });
   io.stdout(flags.json === true ? writeDumpJson(result) : writeDumpText(result));
   return 0;
 }
@@ -81,9 +94,10 @@ export function registerDumpCommand(program: Command, context: CommandContext, i
     .description('print the current stack of a running CPython process, with thread ids, names and status')
     .argument('<pid>', 'process id of the running Python program')
     .option('-a, --all-threads', 'every thread (default: only the main thread)')
-    .option('--json', 'print JSON for programs: {pid, pythonVersion, threads: [{tid, name, status, frames}]}')
+    .option('--json', 'print JSON for programs: {pid, pythonVersion, threads: [{tid, name, status, frames: [{file, line, func, source, locals}]}]}')
     .option('--no-gc', 'leave out the <GC> frame of a thread that is collecting garbage')
     .option('--blocking', 'stop the threads while their stacks are read (ptrace): always consistent, but no on-CPU status')
+    .option('--locals', "each frame's local variables, as short reprs read from memory (numbers, strings, None/True/False; containers as type and size); with --blocking they match the stack exactly")
     .option('-v, --verbose', "show the helper's messages")
     .action(async (pid: string, flags: DumpFlags) => setExitCode(await dump(pid, flags, context, io)));
 }

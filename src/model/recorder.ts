@@ -5,7 +5,7 @@
  */
 import { ProfileBuilder } from './builder.js';
 import { PROFILE_FORMAT_VERSION, formatPythonVersion, type Profile } from './profile.js';
-import { MessageKind, PROTOCOL_VERSION, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION, READABLE_PROTOCOL_VERSIONS, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
 import { Symbolizer } from '../symbolize/symbolizer.js';
 import { ProtocolError } from '../protocol/decode.js';
 import { GC_FRAME_NAME, keepsSample, type ProfileMode } from './modes.js';
@@ -50,9 +50,9 @@ export class Recorder {
   feed(message: Message): void {
     if (message.kind === MessageKind.hello) {
       if (this.hello !== undefined) throw new ProtocolError('a second hello message');
-      if (message.protocolVersion !== PROTOCOL_VERSION) {
+      if (!READABLE_PROTOCOL_VERSIONS.includes(message.protocolVersion)) {
         throw new ProtocolError(
-          `the helper speaks protocol ${message.protocolVersion} (helper ${message.helperVersion}), this tachyon speaks ${PROTOCOL_VERSION}`,
+          `the helper speaks protocol ${message.protocolVersion} (helper ${message.helperVersion}), this tachyon speaks ${PROTOCOL_VERSION} (and reads ${READABLE_PROTOCOL_VERSIONS.join(', ')})`,
         );
       }
       this.hello = message;

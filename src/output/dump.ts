@@ -4,13 +4,15 @@
  * the profile of one tick plus thread names and source lines looked up by the caller.
  */
 import { framesRootFirst, type Profile } from '../model/profile.js';
-import { ThreadStatus } from '../protocol/messages.js';
+import { ThreadStatus, type FrameLocal } from '../protocol/messages.js';
 
 export interface DumpContext {
   /** Thread name by native id, when known. */
   threadNames: Map<number, string>;
   /** The stripped source text of a line, or undefined. */
   sourceLine(file: string, line: number): string | undefined;
+  /** `--locals`: the locals of a thread's frame, by its position counted from the leaf. */
+  locals?(tid: number, leafIndex: number): FrameLocal[] | undefined;
 }
 
 export interface DumpFrame {
@@ -18,6 +20,8 @@ export interface DumpFrame {
   line: number;
   func: string;
   source?: string;
+  /** With `--locals`: name and short repr of each bound local variable. */
+  locals?: FrameLocal[];
 }
 
 export interface DumpThread {
@@ -54,16 +58,21 @@ export function buildDump(profile: Profile, context: DumpContext): Dump {
   const threads: DumpThread[] = profile.threads.map((thread) => {
     const last = thread.samples.length - 1;
     const stack = thread.samples.stack[last];
+    const rootFirst = framesRootFirst(profile, stack);
+    // The helper counts frames from the leaf; a `<GC>` frame on top is the model's, not the helper's.
+    const leaf = rootFirst[rootFirst.length - 1];
+    const helperFrames = leaf !== undefined && strings[funcs.name[frames.func[leaf]]] === '<GC>' ? rootFirst.length - 1 : rootFirst.length;
     return {
       tid: thread.tid,
       name: context.threadNames.get(thread.tid) ?? null,
       status: statusLabels(thread.samples.status[last]),
-      frames: framesRootFirst(profile, stack).map((frame) => {
+      frames: rootFirst.map((frame, i) => {
         const func = frames.func[frame];
         const file = strings[funcs.file[func]];
         const line = frames.line[frame];
         const source = funcs.kind[func] === 'python' && line > 0 ? context.sourceLine(file, line) : undefined;
-        return { file, line, func: strings[funcs.name[func]], ...(source !== undefined ? { source } : {}) };
+        const locals = funcs.kind[func] === 'python' && i < helperFrames ? context.locals?.(thread.tid, helperFrames - 1 - i) : undefined;
+        return { file, line, func: strings[funcs.name[func]], ...(source !== undefined ? { source } : {}), ...(locals !== undefined ? { locals } : {}) };
       }),
     };
   });
@@ -84,6 +93,7 @@ export function writeDumpText(dump: Dump): string {
       }
       lines.push(`  File "${frame.file}"${frame.line > 0 ? `, line ${frame.line}` : ''}, in ${frame.func}`);
       if (frame.source !== undefined) lines.push(`    ${frame.source}`);
+      for (const local of frame.locals ?? []) lines.push(`      ${local.name} = ${local.repr}`);
     }
     return lines.join('\n');
   });

@@ -103,6 +103,14 @@ export function decodeMessage(value: unknown): Message {
     case MessageKind.thread_name:
       need(v, 3, 'thread_name');
       return { kind, timeNs: int(v[1], 'time_ns'), threadId: int(v[2], 'thread_id'), name: str(v[3], 'name') };
+    case MessageKind.frame_locals: {
+      need(v, 4, 'frame_locals');
+      const flat = v[4];
+      if (!Array.isArray(flat) || flat.length % 2 !== 0) throw new ProtocolError('frame_locals: locals must be name, repr pairs');
+      const locals = [];
+      for (let i = 0; i < flat.length; i += 2) locals.push({ name: str(flat[i], `locals[${i}]`), repr: str(flat[i + 1], `locals[${i + 1}]`) });
+      return { kind, timeNs: int(v[1], 'time_ns'), threadId: int(v[2], 'thread_id'), frameIndex: int(v[3], 'frame_index'), locals };
+    }
     case MessageKind.bye:
       need(v, 1, 'bye');
       return { kind, reason: int(v[1], 'reason') };

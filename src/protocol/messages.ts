@@ -4,7 +4,12 @@
  * and shape checks live in `decode.ts`; turning frames into names and lines is `symbolize/`.
  */
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
+/**
+ * Protocol versions whose streams this orchestrator reads: 4 only added `frame_locals`, which a
+ * version-3 stream (a capture made before) never holds.
+ */
+export const READABLE_PROTOCOL_VERSIONS: readonly number[] = [3, 4];
 
 /** The first element of every MessagePack array on the helper's stdout. */
 export enum MessageKind {
@@ -15,6 +20,7 @@ export enum MessageKind {
   stats = 5,
   bye = 6,
   thread_name = 7,
+  frame_locals = 8,
 }
 
 /** Why the helper stopped sampling (`bye.reason`). */
@@ -127,7 +133,23 @@ export interface ThreadNameMessage {
   name: string;
 }
 
+/** One local variable of a frame: its name and a short repr read from memory (`--locals`). */
+export interface FrameLocal {
+  name: string;
+  repr: string;
+}
+
+/** The locals of frame `frameIndex` (counted from the leaf) of the thread's sample just before (`--locals`). */
+export interface FrameLocalsMessage {
+  kind: MessageKind.frame_locals;
+  timeNs: number;
+  threadId: number;
+  frameIndex: number;
+  locals: FrameLocal[];
+}
+
 export type Message =
+  | FrameLocalsMessage
   | ThreadNameMessage
   | HelloMessage
   | CodeMessage

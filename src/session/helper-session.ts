@@ -27,6 +27,8 @@ export interface HelperRequest {
   native?: boolean;
   /** Let the helper sample under real-time scheduling where it is permitted (helper/Priority.zig). */
   realtime?: boolean;
+  /** A `frame_locals` message after each sample (helper/Locals.zig; `dump --locals`). */
+  locals?: boolean;
   verbose: boolean;
 }
 
@@ -41,7 +43,10 @@ export interface HelperSessionOptions extends HelperRequest {
 export interface HelperOutcome {
   exitCode: number | undefined;
   signal: string | undefined;
-  /** The last non-empty line the helper wrote on stderr. */
+  /**
+   * What the helper last said on stderr: the line of a panic where there was one (a panic ends
+   * with a source excerpt and a caret, which say nothing on their own), else the last non-empty line.
+   */
   stderrTail: string;
   /** Set when the stream broke the protocol or the message handler threw. */
   streamError: Error | undefined;
@@ -62,6 +67,7 @@ export class HelperSession {
     if (options.blocking === true) args.push('--blocking');
     if (options.native === true) args.push('--native');
     if (options.realtime === true) args.push('--realtime');
+    if (options.locals === true) args.push('--locals');
     // node's own spawn, not execa: attach then starts without loading execa's module tree, which
     // is half of tachyon's start-up CPU (docs/benchmarks.md).
     const child = spawn(options.helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -81,6 +87,7 @@ export class HelperSession {
     this.hello.catch(() => undefined);
 
     let stderrTail = '';
+    let panicLine: string | undefined;
     let stderrPartial = '';
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
@@ -88,6 +95,7 @@ export class HelperSession {
       stderrPartial = lines.pop() ?? '';
       for (const line of lines) {
         if (line.trim() !== '') stderrTail = line;
+        if (panicLine === undefined && /\bpanic\b/.test(line)) panicLine = line.trim();
         if (options.verbose) options.log(`[helper] ${line}`);
       }
     });
@@ -122,6 +130,7 @@ export class HelperSession {
       const result = await exited;
       if (result.spawnError === undefined) await streamEnded;
       if (stderrPartial.trim() !== '') stderrTail = stderrPartial;
+      if (panicLine !== undefined) stderrTail = panicLine;
       if (result.spawnError !== undefined) stderrTail = `cannot start ${options.helperPath}: ${result.spawnError.message}`;
       rejectHello(new ProtocolError('the helper exited before its hello'));
       return {

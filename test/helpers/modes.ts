@@ -30,10 +30,11 @@ export interface ModeRun {
   stderr: string;
   /** modes.py's JSON: truth per mode. */
   truth: Record<string, Record<string, number> | number>;
+  /** Kept samples inside the scenario (a frame of one of modes.py's `scope` functions). */
   total: number;
-  /** Share (0..1) of kept samples whose stack holds a frame of `func`. */
+  /** Share (0..1) of the scenario's kept samples whose stack holds a frame of `func`. */
   share(func: string): number;
-  /** Share of kept samples with a frame of `func` at `line`. */
+  /** Share of the scenario's kept samples with a frame of `func` at `line`. */
   lineShare(func: string, line: number): number;
   tids: Set<number>;
   /** The tolerance for this run's shares (wider when the machine was too loaded to sample evenly). */
@@ -45,7 +46,12 @@ export async function runScenario(interpreter: Interpreter, fixtures: string, sc
   const file = path.join(out, `${interpreter.label}-${scenario}-${flags.join('')}.txt`);
   const result = await tachyon(['run', '--python', interpreter.python, ...flags, '--collapsed', '-o', file, `${fixtures}/modes.py`, scenario, String(seconds)]);
   const last = result.stdout.trim().split('\n').pop() ?? '{}';
-  const lines = result.exitCode === 0 ? readCollapsed(file) : [];
+  const { scope, ...truth } = JSON.parse(last.startsWith('{') ? last : '{}') as { scope?: string[] } & ModeRun['truth'];
+  // Start-up, imports and the JSON at the end are sampled too, but no truth covers them.
+  // A scope function may be nested (`scenario_gil.<locals>.partner` is its qualified name from 3.11).
+  const inScope = new Set(scope ?? []);
+  const scoped = (func: string) => inScope.has(func) || inScope.has(func.slice(func.lastIndexOf('.') + 1));
+  const lines = (result.exitCode === 0 ? readCollapsed(file) : []).filter((l) => l.frames.some((f) => scoped(f.func)));
   const total = lines.reduce((n, l) => n + l.count, 0);
   let missedPct = 0;
   try {
@@ -59,7 +65,7 @@ export async function runScenario(interpreter: Interpreter, fixtures: string, sc
     tolerancePoints: missedPct > OVERLOADED_MISSED_PCT ? OVERLOADED_SHARE_TOLERANCE_POINTS : missedPct > LOADED_MISSED_PCT ? LOADED_SHARE_TOLERANCE_POINTS : SHARE_TOLERANCE_POINTS,
     exitCode: result.exitCode,
     stderr: result.stderr,
-    truth: JSON.parse(last.startsWith('{') ? last : '{}') as ModeRun['truth'],
+    truth,
     total,
     lineShare: (func, line) => (total === 0 ? 0 : lines.filter((l) => l.frames.some((f) => f.func === func && f.line === line)).reduce((n, l) => n + l.count, 0) / total),
     share: (func) => (total === 0 ? 0 : lines.filter((l) => l.frames.some((f) => f.func === func)).reduce((n, l) => n + l.count, 0) / total),

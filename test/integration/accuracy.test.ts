@@ -21,6 +21,7 @@ for (const interpreter of chosen) {
       const file = path.join(out, `${interpreter.label}-${rate}.txt`);
       const result = await tachyon(['run', '--python', interpreter.python, '-r', rate, '--collapsed', '-o', file, `${fixtures}/split.py`, '4']);
       t.equal(result.exitCode, 0, result.stderr);
+      t.notMatch(result.stderr, /stopped unexpectedly/, 'the helper sampled to the end');
       const truth = JSON.parse(result.stdout.trim().split('\n').pop() as string) as Record<string, number>;
       const lines = readCollapsed(file);
       const total = lines.reduce((n, l) => n + l.count, 0);

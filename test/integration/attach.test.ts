@@ -51,7 +51,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     t.teardown(() => void target.child.kill('SIGKILL'));
     const file = path.join(out, `${signal}.txt`);
     const run = execa(process.execPath, [CLI, 'attach', '--collapsed', '-o', file, String(target.pid)], { reject: false, env: cleanEnv(), extendEnv: false });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Long enough for tachyon to start and sample a while even on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     run.kill(signal);
     const result = await run;
     t.equal(result.exitCode, 0, String(result.stderr));

@@ -19,6 +19,8 @@ for (const interpreter of [...coreInterpreters(), ...olderInterpreters()]) {
       const sampled = run.share(name);
       t.ok(close(run, share, sampled), describe(name, share, sampled, run));
     }
-    t.ok(run.share('c_call') < 0.01, `the thread in a C call without the GIL is left out (${(run.share('c_call') * 100).toFixed(2)}%)`);
+    // Between two hashes the hasher runs its loop holding the GIL (longer on a debug build); a
+    // misread GIL bit would give it about a third of the samples.
+    t.ok(run.share('c_call') < 0.03, `the thread in a C call without the GIL is left out (${(run.share('c_call') * 100).toFixed(2)}%)`);
   });
 }

@@ -226,6 +226,7 @@ t.test('real run: flamegraph of the report fixture', { skip: browser === undefin
   const out = path.join(work, 'run-flamegraph.html');
   const result = await tachyon(['run', '-a', '--flamegraph', '-o', out, '--python', pyenv313.python, script, '1.5']);
   t.equal(result.exitCode, 0, result.stderr);
+  t.notMatch(result.stderr, /stopped unexpectedly/, 'the helper sampled to the end');
   const samples = Number(/Flamegraph written to .* \((\d+) samples/.exec(result.stderr)?.[1]);
   const opened = await open(t, out);
   const { page } = opened;

@@ -75,6 +75,7 @@ t.test('a new code id for a replaced code object gives the new name', async (t) 
 t.test('protocol violations throw', async (t) => {
   t.throws(() => record([sample(1, [])]), /before hello/);
   t.throws(() => record([{ ...hello, protocolVersion: 1 } as Message]), new RegExp(`protocol 1.*speaks ${PROTOCOL_VERSION}`));
+  t.doesNotThrow(() => record([{ ...hello, protocolVersion: 3 } as Message]), 'a version-3 stream (an older capture) still reads');
   t.throws(() => record([hello, sample(1_001_000_000, [5, 0])]), /code id 5 before its code record/);
   t.throws(() => record([hello, hello]), /second hello/);
 });

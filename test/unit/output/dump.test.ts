@@ -36,6 +36,22 @@ t.test('text layout', async (t) => {
   t.equal(writeDumpText({ ...dump, threads: [] }), 'No Python stacks found for PID 42\n');
 });
 
+t.test('locals are listed under their frame', async (t) => {
+  const withLocals: Dump = {
+    ...dump,
+    threads: [{ tid: 42, name: null, status: ['idle'], frames: [{ file: '/w/a.py', line: 9, func: 'f', source: 'g(n)', locals: [{ name: 'n', repr: '5' }, { name: 's', repr: "'x'" }] }] }],
+  };
+  t.equal(
+    writeDumpText(withLocals),
+    'Stack dump for PID 42, thread 42 (idle; most recent call last):\n' +
+      '  File "/w/a.py", line 9, in f\n' +
+      '    g(n)\n' +
+      '      n = 5\n' +
+      "      s = 'x'\n",
+  );
+  t.same(JSON.parse(writeDumpJson(withLocals)).threads[0].frames[0].locals, [{ name: 'n', repr: '5' }, { name: 's', repr: "'x'" }]);
+});
+
 t.test('JSON round-trips', async (t) => {
   t.same(JSON.parse(writeDumpJson(dump)), dump);
 });

@@ -17,6 +17,9 @@ t.test('each kind decodes to its fields', async (t) => {
   t.match(decodeMessage(roundTrip([4, 11, 99, 1])), { kind: MessageKind.sample_failed, reason: 1 });
   t.match(decodeMessage(roundTrip([5, 12, 100, 1, 2, 3])), { kind: MessageKind.stats, ticksTaken: 100, ticksFailed: 1, ticksMissed: 2, retries: 3 });
   t.match(decodeMessage(roundTrip([6, 1])), { kind: MessageKind.bye, reason: 1 });
+  t.same(decodeMessage(roundTrip([8, 13, 99, 2, ['n', '5', 's', "'x'"]])), {
+    kind: MessageKind.frame_locals, timeNs: 13, threadId: 99, frameIndex: 2, locals: [{ name: 'n', repr: '5' }, { name: 's', repr: "'x'" }],
+  });
 });
 
 t.test('extra trailing fields are ignored', async (t) => {
@@ -31,4 +34,6 @@ t.test('bad shapes are protocol errors', async (t) => {
   t.throws(() => decodeMessage([3, 1, 2, 3, [1]]), /pairs/);
   t.throws(() => decodeMessage([2, 1, 'a.py', 'f', 'f', 1, 'not bytes']), /line_table/);
   t.throws(() => decodeMessage([5, 1, 'x', 0, 0, 0]), /ticks_taken: expected an integer/);
+  t.throws(() => decodeMessage([8, 1, 2, 0, ['n']]), /name, repr pairs/);
+  t.throws(() => decodeMessage([8, 1, 2, 0, ['n', 5]]), /locals\[1\]: expected a string/);
 });
