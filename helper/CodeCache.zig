@@ -114,21 +114,32 @@ pub fn idFor(
 /// Reads a `str` as UTF-8, capped at `limits.name_code_points_max`; "<unknown>" if it cannot
 /// be read (a legacy string, or memory that changed under us). Only a vanished target fails.
 fn readName(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, address: u64, slot: usize) error{ProcessGone}![]const u8 {
-    const unknown = "<unknown>";
+    const read = try readStr(memory, offsets, address, limits.name_code_points_max, cache.chars, cache.names[slot]);
+    return if (read) |str| str.utf8 else "<unknown>";
+}
+
+/// A `str` read from the target: its first characters as UTF-8 and its whole length.
+pub const Str = struct { utf8: []const u8, length: u64 };
+
+/// Reads the `str` at `address` (PEP 393, compact strings only): at most `chars_max` code
+/// points, through `chars` (4 bytes per code point) into `out` (4 bytes per code point). Null
+/// if it cannot be read; only a vanished target is an error.
+pub fn readStr(memory: RemoteMemory, offsets: *const PyOffsets, address: u64, chars_max: usize, chars: []u8, out: []u8) error{ProcessGone}!?Str {
     var header: [64]u8 = undefined;
-    const header_bytes = @max(offsets.unicode.length, offsets.unicode.state) + 8;
-    if (header_bytes > header.len) return unknown;
-    memory.read(address, header[0..header_bytes]) catch |err| return orUnknown(err, unknown);
+    const header_bytes: usize = @intCast(@max(offsets.unicode.length, offsets.unicode.state) + 8);
+    if (header_bytes > header.len) return null;
+    memory.read(address, header[0..header_bytes]) catch |err| return if (err == error.ProcessGone) error.ProcessGone else null;
 
     const length = word(&header, offsets.unicode.length);
     const state = pep393.State.decode(std.mem.readInt(u32, header[@intCast(offsets.unicode.state)..][0..4], .little));
-    const char_bytes = state.charBytes() orelse return unknown;
-    if (!state.compact) return unknown;
+    const char_bytes = state.charBytes() orelse return null;
+    if (!state.compact) return null;
     const data = if (state.ascii) offsets.unicode.ascii_data else offsets.unicode.compact_data;
-    const count: usize = @intCast(@min(length, limits.name_code_points_max));
-    const chars = cache.chars[0 .. count * char_bytes];
-    memory.read(address +% data, chars) catch |err| return orUnknown(err, unknown);
-    return pep393.toUtf8(char_bytes, chars, cache.names[slot]) orelse unknown;
+    const count: usize = @intCast(@min(length, chars_max, chars.len / 4, out.len / 4));
+    const raw = chars[0 .. count * char_bytes];
+    memory.read(address +% data, raw) catch |err| return if (err == error.ProcessGone) error.ProcessGone else null;
+    const utf8 = pep393.toUtf8(char_bytes, raw, out) orelse return null;
+    return .{ .utf8 = utf8, .length = length };
 }
 
 /// Reads the raw bytes of `co_linetable`; empty (line unknown) if too long or unreadable.

@@ -10,7 +10,7 @@
 
 const std = @import("std");
 const limits = @import("limits.zig");
-const pep393 = @import("pep393.zig");
+const CodeCache = @import("CodeCache.zig");
 const wire = @import("wire.zig");
 const Output = @import("Output.zig");
 const PyOffsets = @import("py_offsets.zig").PyOffsets;
@@ -94,7 +94,7 @@ fn collect(l: *Locals, frame_address: u64, header: []const u8) error{ProcessGone
             if (value == 0) continue;
         }
         const name_buffer = l.text[text_used..][0..name_bytes_max];
-        const name = try l.readStr(name_addresses[i], name_chars_max, name_buffer) orelse "?";
+        const name = if (try l.readStr(name_addresses[i], name_chars_max, name_buffer)) |str| str.utf8 else "?";
         text_used += name.len;
         const repr_buffer = l.text[text_used..][0..repr_bytes_max];
         const shown = try l.repr(value, repr_buffer);
@@ -125,9 +125,8 @@ fn repr(l: *Locals, object: u64, buffer: []u8) error{ProcessGone}![]const u8 {
     }
     if (eql(type_name, "str")) {
         var utf8: [str_chars_max * 4]u8 = undefined;
-        var length: u64 = 0;
-        const text = try l.readStrCounted(object, str_chars_max, &utf8, &length) orelse return copy(buffer, "<str, unreadable>");
-        return quoteStr(text, length, buffer);
+        const str = try l.readStr(object, str_chars_max, &utf8) orelse return copy(buffer, "<str, unreadable>");
+        return quoteStr(str.utf8, str.length, buffer);
     }
     if (eql(type_name, "bytes")) {
         const size = l.readWord(object +% o.bytes.ob_size) orelse return copy(buffer, "<unreadable>");
@@ -173,26 +172,9 @@ fn typeIs(l: *Locals, object: u64, expected: []const u8) error{ProcessGone}!bool
     return eql(name, expected);
 }
 
-/// A `str` as UTF-8, at most `chars_max` code points; null if it cannot be read.
-fn readStr(l: *Locals, address: u64, chars_max: usize, out: []u8) error{ProcessGone}!?[]const u8 {
-    var length: u64 = 0;
-    return l.readStrCounted(address, chars_max, out, &length);
-}
-
-fn readStrCounted(l: *Locals, address: u64, chars_max: usize, out: []u8, length: *u64) error{ProcessGone}!?[]const u8 {
-    const o = l.offsets;
-    var header: [64]u8 = undefined;
-    const header_bytes: usize = @intCast(@max(o.unicode.length, o.unicode.state) + 8);
-    if (header_bytes > header.len or !try l.readInto(address, header[0..header_bytes])) return null;
-    length.* = word(&header, o.unicode.length);
-    const state = pep393.State.decode(std.mem.readInt(u32, header[@intCast(o.unicode.state)..][0..4], .little));
-    const char_bytes = state.charBytes() orelse return null;
-    if (!state.compact) return null;
-    const data = if (state.ascii) o.unicode.ascii_data else o.unicode.compact_data;
-    const count: usize = @intCast(@min(length.*, chars_max));
-    const chars = l.chars[0 .. count * char_bytes];
-    if (!try l.readInto(address +% data, chars)) return null;
-    return pep393.toUtf8(char_bytes, chars, out);
+/// A `str` as UTF-8, at most `chars_max` code points, and its whole length; null if unreadable.
+fn readStr(l: *Locals, address: u64, chars_max: usize, out: []u8) error{ProcessGone}!?CodeCache.Str {
+    return CodeCache.readStr(l.memory, l.offsets, address, chars_max, l.chars, out);
 }
 
 fn readWord(l: *Locals, address: u64) ?u64 {
@@ -265,15 +247,13 @@ fn formatFloat(value: f64, buffer: []u8) []const u8 {
 fn quoteStr(text: []const u8, length: u64, buffer: []u8) []const u8 {
     var w: Writer = .{ .buffer = buffer };
     w.put("'");
-    for (text) |c| switch (c) {
-        '\'' => w.put("\\'"),
-        '\\' => w.put("\\\\"),
-        '\n' => w.put("\\n"),
-        '\r' => w.put("\\r"),
-        '\t' => w.put("\\t"),
-        0...8, 11, 12, 14...31, 127 => w.print("\\x{x:0>2}", .{c}),
-        else => w.put(&.{c}),
-    };
+    for (text) |c| {
+        if (escape(c)) |escaped| {
+            w.put(escaped);
+        } else if (c < 32 or c == 127) {
+            w.print("\\x{x:0>2}", .{c});
+        } else w.put(&.{c});
+    }
     w.put("'");
     if (length > str_chars_max) w.print("... ({d} chars)", .{length});
     return w.written();
@@ -283,18 +263,28 @@ fn quoteStr(text: []const u8, length: u64, buffer: []u8) []const u8 {
 fn quoteBytes(bytes: []const u8, size: u64, buffer: []u8) []const u8 {
     var w: Writer = .{ .buffer = buffer };
     w.put("b'");
-    for (bytes) |c| switch (c) {
-        '\'' => w.put("\\'"),
-        '\\' => w.put("\\\\"),
-        '\n' => w.put("\\n"),
-        '\r' => w.put("\\r"),
-        '\t' => w.put("\\t"),
-        32...38, 40...91, 93...126 => w.put(&.{c}),
-        else => w.print("\\x{x:0>2}", .{c}),
-    };
+    for (bytes) |c| {
+        if (escape(c)) |escaped| {
+            w.put(escaped);
+        } else if (c < 32 or c >= 127) {
+            w.print("\\x{x:0>2}", .{c});
+        } else w.put(&.{c});
+    }
     w.put("'");
     if (size > bytes.len) w.print("... ({d} bytes)", .{size});
     return w.written();
+}
+
+/// The backslash escape Python's repr uses for a quote, a backslash or a common control byte.
+fn escape(c: u8) ?[]const u8 {
+    return switch (c) {
+        '\'' => "\\'",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        else => null,
+    };
 }
 
 /// Appends to a fixed buffer, dropping what does not fit (reprs are capped, not errors).

@@ -62,6 +62,12 @@ code_type: ?u64 = null,
 main_roots: ?MainRoots = null,
 /// With --all-threads: the first interpreter's address, re-read as `main_roots` are.
 interpreters_head: ?struct { address: u64, expires_ns: u64 } = null,
+/// With --all-threads: the first interpreter's thread list as the previous tick found it. Its
+/// head is sampled at once, with the interpreter's fields read in the same system call
+/// (`probe`); only if the list changed is that sample dropped and the list walked afresh.
+first_threads: ?struct { head: u64, main: u64 } = null,
+/// Set while the next `readThreadState` must also read these interpreter fields.
+probe: ?InterpreterProbe = null,
 /// Each thread's leaf frame page at its previous sample, read together with its thread state.
 leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0 }),
 /// The slot of the thread being walked.
@@ -139,7 +145,7 @@ pub fn init(
         .headers = try buffers.alloc(u8, limits.stack_depth_max * target.offsets.code.size),
         .header_segments = try gpa.alloc(RemoteMemory.Segment, limits.iovecs_max),
         .thread_bytes = try gpa.alloc(u8, limits.thread_state_bytes_max),
-        .thread_segments = try gpa.alloc(RemoteMemory.Segment, 4 + limits.hot_frame_pages + limits.hot_codes_max + 1),
+        .thread_segments = try gpa.alloc(RemoteMemory.Segment, 8 + limits.hot_frame_pages + limits.hot_codes_max + 1),
         .prefetched_headers = try gpa.alloc(u8, limits.hot_codes_max * target.offsets.code.size),
     };
 }
@@ -322,18 +328,46 @@ fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Err
     var address = head orelse try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
     if (head == null) s.interpreters_head = .{ .address = address, .expires_ns = now_ns + limits.roots_refresh_interval_ns };
     errdefer s.interpreters_head = null;
-    for (0..limits.interpreters_max) |_| {
+    errdefer s.first_threads = null;
+    for (0..limits.interpreters_max, 0..) |_, index| {
         if (address == 0) break;
-        const interp = try s.readInterpreter(address);
+        var interp: Interpreter = undefined;
+        var tstate: u64 = 0;
+        if (index == 0 and s.first_threads != null) {
+            // The head the previous tick found, sampled with the interpreter read alongside.
+            const predicted = s.first_threads.?;
+            s.probe = .{ .address = address };
+            defer s.probe = null;
+            if (s.sampleThread(predicted.head, predicted.main, address, now_ns, tally)) |next| {
+                interp = s.probe.?.interpreter(o.interpreter);
+                tstate = next;
+            } else |err| switch (err) {
+                error.ListChanged => {
+                    interp = s.probe.?.interpreter(o.interpreter);
+                    tstate = interp.threads_head;
+                },
+                error.ProbeUnread => {
+                    interp = try s.readInterpreter(address);
+                    tstate = interp.threads_head;
+                },
+                else => |e| return e,
+            }
+        } else {
+            interp = try s.readInterpreter(address);
+            tstate = interp.threads_head;
+        }
+        if (index == 0) s.first_threads = .{ .head = interp.threads_head, .main = interp.threads_main };
         if (o.thread.id_is_pthread and !s.tid_offset_searched and interp.id == 0) {
             const main_thread = if (interp.threads_main != 0) interp.threads_main else try s.oldestThread(interp.threads_head);
             if (main_thread != 0) s.learnTidOffset(try s.memory.readValue(u64, main_thread +% o.thread.native_thread_id));
         }
-        var tstate = interp.threads_head;
         for (0..limits.threads_max) |_| {
             if (tstate == 0) break;
             // On 3.13 (no `threads.main`) the main thread is the oldest: the last in the list.
-            tstate = try s.sampleThread(tstate, interp.threads_main, address, now_ns, tally);
+            tstate = s.sampleThread(tstate, interp.threads_main, address, now_ns, tally) catch |err| switch (err) {
+                error.ListChanged, error.ProbeUnread => unreachable, // Only with `probe` set.
+                else => |e| return e,
+            };
         }
         address = interp.next;
     }
@@ -350,7 +384,10 @@ fn sampleMainThread(s: *Sampler, now_ns: u64, tally: *Tally) (RemoteMemory.Error
     const failed_before = tally.failed;
     _ = s.sampleThread(current.tstate, current.tstate, current.interpreter, now_ns, tally) catch |err| {
         s.main_roots = null;
-        return err;
+        return switch (err) {
+            error.ListChanged, error.ProbeUnread => unreachable, // Only with `probe` set.
+            else => |e| e,
+        };
     };
     // A failed walk may come from a stale thread address: look again next tick.
     if (tally.failed != failed_before) s.main_roots = null;
@@ -391,28 +428,49 @@ const Interpreter = struct {
     threads_main: u64,
 };
 
+/// The fields of an interpreter state the walk needs, read into `values` by the segments that
+/// `plan` makes (alone, or inside a thread state's read).
+const InterpreterProbe = struct {
+    address: u64,
+    values: [4][8]u8 = @splat(@splat(0)),
+
+    fn plan(p: *InterpreterProbe, o: anytype, segments: []RemoteMemory.Segment) usize {
+        segments[0] = .{ .address = p.address +% o.id, .buffer = &p.values[0] };
+        segments[1] = .{ .address = p.address +% o.next, .buffer = &p.values[1] };
+        segments[2] = .{ .address = p.address +% o.threads_head, .buffer = &p.values[2] };
+        segments[3] = .{ .address = p.address +% (o.threads_main orelse o.threads_head), .buffer = &p.values[3] };
+        return if (o.threads_main != null) 4 else 3;
+    }
+
+    fn interpreter(p: *const InterpreterProbe, o: anytype) Interpreter {
+        return .{
+            .id = @bitCast(std.mem.readInt(u64, &p.values[0], .little)),
+            .next = std.mem.readInt(u64, &p.values[1], .little),
+            .threads_head = std.mem.readInt(u64, &p.values[2], .little),
+            .threads_main = if (o.threads_main != null) std.mem.readInt(u64, &p.values[3], .little) else 0,
+        };
+    }
+};
+
 /// Reads the fields of one interpreter state the walk needs, in one system call.
 fn readInterpreter(s: *Sampler, address: u64) RemoteMemory.Error!Interpreter {
-    const o = s.offsets.interpreter;
-    var values: [4][8]u8 = @splat(@splat(0));
-    var segments = [_]RemoteMemory.Segment{
-        .{ .address = address +% o.id, .buffer = &values[0] },
-        .{ .address = address +% o.next, .buffer = &values[1] },
-        .{ .address = address +% o.threads_head, .buffer = &values[2] },
-        .{ .address = address + (o.threads_main orelse o.threads_head), .buffer = &values[3] },
-    };
-    const count: usize = if (o.threads_main != null) 4 else 3;
+    var probe: InterpreterProbe = .{ .address = address };
+    var segments: [4]RemoteMemory.Segment = undefined;
+    const count = probe.plan(s.offsets.interpreter, &segments);
     if (try s.memory.readSegments(segments[0..count]) != 8 * count) return error.Unmapped;
-    return .{
-        .id = @bitCast(std.mem.readInt(u64, &values[0], .little)),
-        .next = std.mem.readInt(u64, &values[1], .little),
-        .threads_head = std.mem.readInt(u64, &values[2], .little),
-        .threads_main = if (o.threads_main != null) std.mem.readInt(u64, &values[3], .little) else 0,
-    };
+    return probe.interpreter(s.offsets.interpreter);
 }
 
+/// Why a speculative first sample (`first_threads`) was dropped before it was sent.
+const ProbeError = error{
+    /// The interpreter's thread list is not what the previous tick saw.
+    ListChanged,
+    /// The combined read failed; the list is read again on its own.
+    ProbeUnread,
+};
+
 /// Samples one thread, re-reading it while its stack looks torn. Returns its `next` pointer.
-fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error)!u64 {
+fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, now_ns: u64, tally: *Tally) (RemoteMemory.Error || Output.Error || ProbeError)!u64 {
     var thread: ThreadState = undefined;
     var failure: wire.FailReason = .torn;
     var attempt: u32 = 0;
@@ -425,14 +483,21 @@ fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, no
     var state_before: TaskStates.State = .unknown;
     const frame_count: usize = while (attempt <= s.options.retries) {
         if (attempt + rereads > 0) s.stats.retries += 1;
-        thread = s.readThreadState(tstate, interpreter) catch |err| switch (err) {
+        const probing = s.probe != null and attempt + rereads == 0;
+        thread = s.readThreadState(tstate, interpreter, probing) catch |err| switch (err) {
             error.Unmapped => {
+                if (probing) return error.ProbeUnread;
                 failure = .read_error;
                 attempt += 1;
                 continue;
             },
             else => |e| return e,
         };
+        if (probing) {
+            // `tstate` was the previous tick's head: sample it only if it still is.
+            const fresh = s.probe.?.interpreter(s.offsets.interpreter);
+            if (fresh.threads_head != tstate or fresh.threads_main != main_thread) return error.ListChanged;
+        }
         if (s.options.cpu_state) state_before = s.task_states.state(thread.native_thread_id);
         if (s.walk(thread)) |count| {
             break count;
@@ -640,7 +705,7 @@ const InterpreterWords = struct {
 /// around the thread's leaf frame as it was at its previous sample: in steady state a tick
 /// needs this read and the batched read of code headers, nothing else. The frame cache starts
 /// afresh here, so every walk sees one snapshot.
-fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Error!ThreadState {
+fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) RemoteMemory.Error!ThreadState {
     const t = s.offsets.thread;
     const o = s.offsets.interpreter;
     const bytes = s.thread_bytes;
@@ -655,6 +720,7 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64) RemoteMemory.Erro
     const gc_base = if (o.gc_in_runtime) s.target.runtime_address else interpreter;
     var words = InterpreterWords.init(t.holds_gil == null, gil_base, gc_base, o);
     count += words.plan(segments[count..]);
+    if (probing) count += s.probe.?.plan(o, segments[count..]);
     var prefix_bytes: usize = 0;
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
 

@@ -2,9 +2,10 @@
 //! message. CPython 3.14+ gives each `threading.Thread` its name there (cut to 15 bytes); on
 //! older versions a thread keeps the process's name unless the program sets one itself.
 //!
-//! A thread's name is read when the thread is first sampled and again at most once per
-//! `limits.thread_name_recheck_ns` (a thread names itself just after it starts, often after its
-//! first sample); `changed` says when the name to report differs from the one last reported.
+//! A thread's name is read when the thread is first sampled, again 10 ms and 100 ms later (a
+//! thread names itself just after it starts, often after its first sample, and later on a slow
+//! debug build), then at most once per `limits.thread_name_recheck_ns`; `changed` says when the
+//! name to report differs from the one last reported.
 //! Slots are direct-mapped by TID: a thread whose slot is taken by another evicts it and is
 //! simply read again when it comes back.
 
@@ -21,6 +22,8 @@ pub const name_bytes_max = 16;
 const Slot = struct {
     tid: u64 = 0,
     checked_ns: u64 = 0,
+    /// Reads so far: the wait before the next one grows with them.
+    checks: u8 = 0,
     len: u8 = 0,
     name: [name_bytes_max]u8 = undefined,
 };
@@ -37,9 +40,10 @@ pub fn init(pid: linux.pid_t) ThreadNames {
 pub fn changed(tn: *ThreadNames, tid: u64, now_ns: u64) ?[]const u8 {
     if (tid == 0 or tid > std.math.maxInt(i32)) return null;
     const slot = &tn.slots[@intCast(tid % limits.thread_names_max)];
-    if (slot.tid == tid and now_ns -| slot.checked_ns < limits.thread_name_recheck_ns) return null;
+    if (slot.tid == tid and now_ns -| slot.checked_ns < recheckAfterNs(slot.checks)) return null;
     if (slot.tid != tid) slot.* = .{ .tid = tid };
     slot.checked_ns = now_ns;
+    slot.checks +|= 1;
 
     var buffer: [name_bytes_max]u8 = undefined;
     const name = tn.read(tid, &buffer) orelse return null;
@@ -47,6 +51,16 @@ pub fn changed(tn: *ThreadNames, tid: u64, now_ns: u64) ?[]const u8 {
     @memcpy(slot.name[0..name.len], name);
     slot.len = @intCast(name.len);
     return slot.name[0..slot.len];
+}
+
+/// The wait before the next read of a name already read `checks` times: 10 ms, 100 ms, then
+/// `limits.thread_name_recheck_ns`.
+fn recheckAfterNs(checks: u8) u64 {
+    return switch (checks) {
+        0, 1 => 10 * std.time.ns_per_ms,
+        2 => 100 * std.time.ns_per_ms,
+        else => limits.thread_name_recheck_ns,
+    };
 }
 
 fn read(tn: *ThreadNames, tid: u64, buffer: *[name_bytes_max]u8) ?[]const u8 {
@@ -78,6 +92,9 @@ test "this thread: reported once, then again only when due and changed" {
     const first = names.changed(tid, 1).?;
     try testing.expect(first.len > 0);
     try testing.expect(names.changed(tid, 2) == null);
+    // Read again after 10 ms, 100 ms and then each recheck interval, reported only if changed.
+    try testing.expect(names.changed(tid, 1 + 10 * std.time.ns_per_ms) == null);
+    try testing.expectEqual(@as(u8, 2), names.slots[@intCast(tid % limits.thread_names_max)].checks);
     try testing.expect(names.changed(tid, 2 + limits.thread_name_recheck_ns) == null);
     try testing.expect(names.changed(1 << 30, 3) == null);
 }
