@@ -69,22 +69,44 @@ if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('bench: dist
 if (!existsSync(path.join(CHROOT, 'usr/bin/python3.15'))) throw new Error(`bench: no CPython 3.15 in ${CHROOT}: run bash scripts/setup.sh --test`);
 prepareWorkloads();
 
+/**
+ * How fast this machine runs the workloads today: the fixed amounts of work were sized for the
+ * nominal seconds on a quiet day, and a busy host can run them several times slower, which
+ * would stretch the benchmark past its time budget. recursion.py bare on the reference Python,
+ * median of three short runs; every fixed-work workload's seconds are scaled by the factor.
+ */
+async function calibrate(reference) {
+  const nominalS = 0.25;
+  const walls = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await measureRun([...reference.argv, path.join('/tmp/tachyon-bench', 'recursion.py'), String(nominalS)]);
+    if (r.result !== null) walls.push(r.result.wall_s);
+  }
+  const median = summarize(walls).median;
+  return Number.isFinite(median) && median > 0 ? Math.min(1.5, Math.max(0.15, nominalS / median)) : 1;
+}
+
 const versions = Object.fromEntries(Object.entries(TOOLS).map(([key, tool]) => [key, tool.version()]));
 // Quick mode tries only the Pythons the comparisons below need.
 const interps = interpreters().filter((i) => !quick || ['pyenv 3.13.0', 'Debian 3.14', 'Debian 3.15'].includes(i.label));
 log('versions', versions);
+const reference = interps.find((i) => i.label === 'Debian 3.15' && i.present) ?? interps.find((i) => i.present);
+const SPEED = quick ? 1 : await calibrate(reference);
+log(`speed factor ${SPEED.toFixed(2)} (fixed-work workloads scaled to their nominal time on ${reference.label})`);
+/** The argument a workload gets for `seconds`: fixed-time workloads run that long; the others do that much nominal work, scaled to today's speed. */
+const workloadArg = (workload, seconds) => String(WORKLOADS.find((w) => w.name === workload)?.fixedTime ? seconds : +(seconds * SPEED).toFixed(3));
 
 /** One run of `workload` under `toolKey` on `interp` at `rate`, or bare when toolKey is null. */
 async function run(toolKey, interp, workload, seconds, rate) {
   const script = path.join('/tmp/tachyon-bench', `${workload}.py`);
   if (toolKey === null) {
-    const r = await measureRun([...interp.argv, script, String(seconds)]);
+    const r = await measureRun([...interp.argv, script, workloadArg(workload, seconds)]);
     return { ok: r.result !== null, wallS: r.result?.wall_s ?? NaN, targetCpuS: r.result?.cpu_s ?? NaN };
   }
   const tool = TOOLS[toolKey];
   const out = outFile(`${toolKey}-${workload}.txt`);
   for (const f of [out, `${out}.mojo`, path.join(CHROOT, out), path.join(CHROOT, `${out}.mojo`)]) rmSync(f, { force: true });
-  const r = await measureRun(tool.command(interp, `${workload}.py`, [String(seconds)], rate, out), { steadyAfterS: Math.min(1, seconds / 2) });
+  const r = await measureRun(tool.command(interp, `${workload}.py`, [workloadArg(workload, seconds)], rate, out), { steadyAfterS: Math.min(1, seconds / 2) });
   if (r.timedOut) return { ok: false, timedOut: true, why: `did not finish within ${TIMEOUT_MS / 1000} s (killed; not retried)` };
   if (r.result === null || r.exitCode !== 0) {
     const why = r.output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => /error|not|unsupported|fail/i.test(l))[0] ?? `exit ${r.exitCode}`;
@@ -282,6 +304,7 @@ const results = {
   quick,
   repeats: REPEATS,
   seconds: { matrix: MATRIX_S, sweep: SWEEP_S, workload: WORKLOAD_S },
+  speedFactor: SPEED,
   machine,
   versions,
   tools: Object.fromEntries(Object.entries(TOOLS).map(([k, t]) => [k, { label: t.label, maxRate: t.maxRate }])),

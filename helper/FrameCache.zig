@@ -65,7 +65,7 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
     // At most two iterations: `out` spans at most two pages.
     while (copied < out.len) {
         const at = address +% copied;
-        const cached = try cache.fetch(memory, at - at % page_bytes);
+        const cached = try cache.fetch(memory, at - at % page_bytes, cache.read_ahead_pages);
         const in_page: usize = @intCast(at % page_bytes);
         const count = @min(out.len - copied, page_bytes - in_page);
         @memcpy(out[copied..][0..count], cached[in_page..][0..count]);
@@ -74,24 +74,26 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
 }
 
 /// The `len` bytes at `address`, without copying when they lie in one page: a slice of the
-/// cached page, valid until the next call on this cache.
-pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize) RemoteMemory.Error![]const u8 {
+/// cached page, valid until the next call on this cache. `read_ahead`: on a miss, also fetch
+/// the pages below (the walk is going down a run of frames); else that page alone (a frame
+/// on its own, like a C-stack entry frame).
+pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize, read_ahead: bool) RemoteMemory.Error![]const u8 {
     assert(len <= view_bytes_max);
     const in_page: usize = @intCast(address % page_bytes);
     if (in_page + len > page_bytes) {
         try cache.read(memory, address, cache.straddle[0..len]);
         return cache.straddle[0..len];
     }
-    const page = try cache.fetch(memory, address - in_page);
+    const page = try cache.fetch(memory, address - in_page, if (read_ahead) cache.read_ahead_pages else 1);
     return page[in_page..][0..len];
 }
 
-fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64) RemoteMemory.Error!*const [page_bytes]u8 {
+fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64, pages: usize) RemoteMemory.Error!*const [page_bytes]u8 {
     const slot = slotOf(page_address);
     if (cache.holds(page_address)) return &cache.pages[slot];
 
     var segments: [limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
-    const count = cache.plan(page_address, &segments);
+    const count = cache.plan(page_address, segments[0..pages]);
     cache.reads += 1;
     const pages_read = try memory.readSegments(segments[0..count]) / page_bytes;
     if (pages_read == 0) return error.Unmapped;
@@ -159,10 +161,10 @@ test "one read brings in the frame's page and the pages below it" {
     try cache.read(memory, base + 11 * page_bytes - 40, &bytes);
     try std.testing.expectEqual(@as(u8, 10), bytes[0]);
     try std.testing.expectEqual(@as(u8, 11), bytes[79]);
-    const straddling = try cache.view(memory, base + 11 * page_bytes - 40, 80);
+    const straddling = try cache.view(memory, base + 11 * page_bytes - 40, 80, true);
     try std.testing.expectEqual(@as(u8, 10), straddling[0]);
     try std.testing.expectEqual(@as(u8, 11), straddling[79]);
-    const within = try cache.view(memory, base + 10 * page_bytes + 8, 80);
+    const within = try cache.view(memory, base + 10 * page_bytes + 8, 80, true);
     try std.testing.expectEqual(@as(u8, 10), within[79]);
     try std.testing.expectEqual(@as(u64, 1), cache.reads);
 

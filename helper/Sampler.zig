@@ -69,7 +69,9 @@ first_threads: ?struct { head: u64, main: u64 } = null,
 /// Set while the next `readThreadState` must also read these interpreter fields.
 probe: ?InterpreterProbe = null,
 /// Each thread's leaf frame page at its previous sample, read together with its thread state.
-leaf_pages: [limits.leaf_page_slots]LeafPage = @splat(.{ .tstate = 0 }),
+leaf_pages: []LeafPage,
+/// Ticks so far, for evicting the `leaf_pages` slot of the thread sampled longest ago.
+ticks: u64 = 0,
 /// The slot of the thread being walked.
 current_slot: ?*LeafPage = null,
 /// `--cpu-state`: each sampled thread's OS state.
@@ -139,6 +141,11 @@ pub fn init(
         .executables = try gpa.alloc(u64, limits.stack_depth_max),
         .instr_ptrs = try gpa.alloc(u64, limits.stack_depth_max),
         .frame_addresses = try gpa.alloc(u64, limits.stack_depth_max),
+        .leaf_pages = leafPages: {
+            const slots = try gpa.alloc(LeafPage, limits.leaf_page_slots);
+            @memset(slots, .{ .tstate = 0 });
+            break :leafPages slots;
+        },
         .locals = if (options.locals) try Locals.init(gpa, memory, &target.offsets) else null,
         .frame_ints = try gpa.alloc(u32, 2 * (limits.stack_depth_max + 1)),
         .distinct = try .init(gpa),
@@ -238,6 +245,7 @@ const TickOutcome = enum { sampled, nothing, failed, target_gone };
 
 /// One pass over the sampled threads.
 fn tick(s: *Sampler, now_ns: u64) Error!TickOutcome {
+    s.ticks += 1;
     var tally: Tally = .{};
     s.sampleInterpreters(now_ns, &tally) catch |err| switch (err) {
         error.OutputClosed => return error.OutputClosed,
@@ -260,6 +268,8 @@ const Tally = struct { sampled: u32 = 0, failed: u32 = 0 };
 const MainRoots = struct { interpreter: u64, tstate: u64, expires_ns: u64 };
 const LeafPage = struct {
     tstate: u64,
+    /// The tick this thread was last read in.
+    last_tick: u64 = 0,
     /// The pages this thread's recent walks read frames from (data-stack pages, C-stack entry
     /// frames, frame objects before 3.11), each with the walk that last used it: read again in
     /// the same system call as the thread state, so that in steady state a walk finds every
@@ -648,6 +658,29 @@ fn learnTidOffset(s: *Sampler, main_pthread: u64) void {
     _ = linux.write(2, line.ptr, line.len);
 }
 
+/// The `leaf_pages` slot of a thread state: its own, else a free one, else the one sampled
+/// longest ago, among `limits.leaf_page_probes` slots from the address's hash. Thread states
+/// are allocated at regular strides, which a plain modulo would fold onto a few slots.
+fn leafPageOf(s: *Sampler, tstate: u64) *LeafPage {
+    comptime assert(limits.leaf_page_slots == 1 << 8); // The hash below keeps 8 bits.
+    const first: usize = @intCast((tstate *% 0x9e3779b97f4a7c15) >> 56);
+    var victim = &s.leaf_pages[first % limits.leaf_page_slots];
+    for (0..limits.leaf_page_probes) |i| {
+        const slot = &s.leaf_pages[(first + i) % limits.leaf_page_slots];
+        if (slot.tstate == tstate) {
+            slot.last_tick = s.ticks;
+            return slot;
+        }
+        if (slot.tstate == 0) {
+            victim = slot;
+            break;
+        }
+        if (slot.last_tick < victim.last_tick) victim = slot;
+    }
+    victim.* = .{ .tstate = tstate, .last_tick = s.ticks };
+    return victim;
+}
+
 /// The interpreter words read with each thread state: the GIL's `locked` and holder (when the
 /// thread state has no `holds_gil`) and the collector's flag. Words of the same structure
 /// within `span_bytes_max` of each other are read as one segment, which saves the kernel
@@ -725,8 +758,7 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
 
     s.frame_cache.reset();
-    const slot = &s.leaf_pages[@intCast((tstate >> 4) % limits.leaf_page_slots)];
-    if (slot.tstate != tstate) slot.* = .{ .tstate = tstate };
+    const slot = s.leafPageOf(tstate);
     var planned: usize = 0;
     for (slot.hot[0..slot.hot_count]) |page| planned += s.frame_cache.plan(page, segments[count + planned ..][0..1]);
     const code_size: usize = @intCast(s.offsets.code.size);
@@ -760,7 +792,7 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
     else if (cframe_field == 0)
         0
     else
-        word(try s.frame_cache.view(s.memory, cframe_field, 8), 0);
+        word(try s.frame_cache.view(s.memory, cframe_field, 8, false), 0);
     const thread_id = word(bytes, t.native_thread_id);
     const state: ThreadState = .{
         .next = word(bytes, t.next),
@@ -809,7 +841,11 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
             const end = frame +% (f.read_bytes - 1);
             slot.addHot(end - end % limits.page_bytes);
         }
-        const bytes = try s.frame_cache.view(s.memory, frame, @intCast(f.read_bytes));
+        // A caller just below its callee: the walk is going down a data-stack chunk, whose
+        // next pages hold the callers too. A jump elsewhere (a C-stack entry frame, 3.15's
+        // sentinel in the thread state, a heap frame object) needs that one page.
+        const running_down = last_frame == 0 or (frame < last_frame and last_frame - frame <= 2 * limits.page_bytes);
+        const bytes = try s.frame_cache.view(s.memory, frame, @intCast(f.read_bytes), running_down);
         // Before 3.11 a frame is an object, and one with no references has returned and been
         // freed since the thread state was read. A fast leaf does that within the time of one
         // read, so freed frames at the leaf end are left out (like a leaf in transition below):

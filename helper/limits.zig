@@ -89,8 +89,10 @@ pub const hot_frame_pages = 64;
 pub const hot_page_walks = 8;
 /// Code objects of a thread's previous walk whose headers are read with its thread state.
 pub const hot_codes_max = 32;
-/// Threads whose previous leaf page is remembered (direct-mapped by thread state address).
-pub const leaf_page_slots = 64;
+/// Threads whose recent pages and code objects are remembered (`Sampler.LeafPage`), found by
+/// a hash of the thread state's address and at most `leaf_page_probes` slots of probing.
+pub const leaf_page_slots = 256;
+pub const leaf_page_probes = 8;
 /// `--locals`: local variables shown per frame.
 pub const locals_max = 64;
 /// Items of a thread's handled-exception stack visited per sample (one per running generator

@@ -157,6 +157,7 @@ raw results in [benchmarks.json](benchmarks.json).${results.quick ? ' **Quick mo
   sample (its default, blocking mode); the others never do.
 - **Compared:** ${peerRows}. The stdlib profiler profiles only its own version, 3.15; py-spy and Austin are
   compared with Tachyon on the newest Python they could both profile (table 1).
+- **Speed:** ${results.speedFactor === undefined || results.speedFactor === 1 ? 'the workloads ran their nominal amounts of work' : `this machine ran the workloads at ${results.speedFactor.toFixed(2)} of their nominal speed at the start (recursion.py bare on the reference Python), so every fixed-work workload was given that share of its nominal work, to take its nominal time`}.
 - **Method:** each workload runs under a tool from its first line to its exit (\`run\`/\`record\` mode), ${results.repeats} run(s) per
   cell, the tools and a bare run of the workload alternating in a rotating order. Each cell is the median, with
   min–max over the runs. *Achieved rate*: samples per second of each thread, counted from the
