@@ -6,7 +6,7 @@
  * markers of docs/benchmarks.md. The CPU is that of Node.js and the helper together, from
  * `STEADY_AFTER_S` after the start to the target's exit (start-up and report writing are
  * one-time costs, measured in the main tables).
- * Usage: node bench/versions.mjs [--runs=2] [--seconds=4] [--print] [--quick]
+ * Usage: node bench/versions.mjs [--runs=2] [--seconds=3] [--print] [--quick]
  *   --quick: one 0.5 s run per cell, printed only; exits non-zero if a figure is missing.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,9 +18,9 @@ import { interpreters, outFile, prepareWorkloads, ROOT, TOOLS } from './lib/tool
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
 const quick = args.quick === true;
 const runs = quick ? 1 : Number(args.runs ?? 2);
-const seconds = quick ? 0.5 : Number(args.seconds ?? 4);
+const seconds = quick ? 0.5 : Number(args.seconds ?? 3);
 /** Node.js compiles its hot code in the first second or so; the steady rate is measured after. */
-const STEADY_AFTER_S = quick ? 0.2 : 2;
+const STEADY_AFTER_S = quick ? 0.2 : 1.5;
 const rates = ['1 kHz', '10 kHz'];
 
 prepareWorkloads();

@@ -12,8 +12,10 @@
 //! stack is never reported. Frames are read through `FrameCache` and the code headers of a
 //! stack with one batched read; `CodeCache` turns code objects into ids.
 //!
-//! Timing: the loop sleeps to absolute `CLOCK_MONOTONIC` deadlines; when it falls more than one
-//! interval behind it counts the skipped ticks as missed and re-anchors instead of bursting.
+//! Timing: the loop sleeps to absolute `CLOCK_MONOTONIC` deadlines, one tick at a random point
+//! of each interval (so that periodic code cannot alias with the sampling); when it falls more
+//! than one interval behind it counts the skipped ticks as missed and re-anchors instead of
+//! bursting.
 
 const std = @import("std");
 const linux = std.os.linux;
@@ -116,6 +118,8 @@ prefetched_codes: [limits.hot_codes_max]u64 = @splat(0),
 prefetched_headers: []u8,
 prefetched_count: usize = 0,
 
+/// Where in its interval each tick lands (`run`).
+jitter: Jitter = .{ .state = 1 },
 stats: wire.Stats = .{ .time_ns = 0, .ticks_taken = 0, .ticks_failed = 0, .ticks_missed = 0, .retries = 0 },
 
 pub fn init(
@@ -160,6 +164,7 @@ pub fn init(
 pub fn run(s: *Sampler) Error!wire.StopReason {
     const interval_ns = s.options.intervalNs();
     const start_ns = monotonicNs();
+    s.jitter = .{ .state = start_ns | 1 };
     try s.writeHello(start_ns, interval_ns);
 
     const end_ns: ?u64 = if (s.options.duration_ms == 0) null else start_ns + s.options.duration_ms * std.time.ns_per_ms;
@@ -203,8 +208,12 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
             s.stats.ticks_missed += behind;
             deadline_ns += behind * interval_ns;
         }
-        try s.out.flushIfDue(deadline_ns);
-        sleepUntil(deadline_ns);
+        // Each tick lands at a random point of its own interval (stratified sampling): one tick
+        // per interval, so the rate is exact, but a workload whose period is a multiple of the
+        // interval cannot lock onto the sampling phase and be seen always at the same spot.
+        const tick_ns = deadline_ns + s.jitter.below(interval_ns);
+        try s.out.flushIfDue(tick_ns);
+        sleepUntil(tick_ns);
     };
 
     try s.writeStats(monotonicNs());
@@ -1098,6 +1107,20 @@ const DistinctCodes = struct {
 };
 
 
+/// xorshift64*: a few instructions per tick, and plenty for spreading ticks over an interval.
+const Jitter = struct {
+    state: u64,
+
+    /// A number in [0, bound).
+    fn below(j: *Jitter, bound: u64) u64 {
+        if (bound <= 1) return 0;
+        j.state ^= j.state >> 12;
+        j.state ^= j.state << 25;
+        j.state ^= j.state >> 27;
+        return (j.state *% 0x2545f4914f6cdd1d) % bound;
+    }
+};
+
 fn stdinClosed() bool {
     var pollfds = [_]linux.pollfd{.{ .fd = 0, .events = linux.POLL.IN }};
     const rc = linux.poll(&pollfds, 1, 0);
@@ -1135,6 +1158,20 @@ fn sleepUntil(deadline_ns: u64) void {
         .nsec = @intCast(deadline_ns % std.time.ns_per_s),
     };
     _ = linux.clock_nanosleep(.MONOTONIC, .{ .ABSTIME = true }, &ts, null);
+}
+
+test "jitter spreads over the whole interval" {
+    var jitter: Jitter = .{ .state = 12345 };
+    var low = false;
+    var high = false;
+    for (0..1000) |_| {
+        const value = jitter.below(1000);
+        try std.testing.expect(value < 1000);
+        if (value < 100) low = true;
+        if (value >= 900) high = true;
+    }
+    try std.testing.expect(low and high);
+    try std.testing.expectEqual(@as(u64, 0), jitter.below(1));
 }
 
 test "distinct codes keep first-seen order" {

@@ -10,10 +10,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 const POLL_MS = 100;
 /**
  * Runs longer than this are killed and reported as such: a workload runs for 2 s or less bare, so
- * a profiler that stretches it past 25 s (py-spy pausing the target at 10 kHz on this VM) has a
+ * a profiler that stretches it past 15 s (py-spy pausing the target at 10 kHz on this VM) has a
  * figure of its own to report, and a hung one must not hang the benchmark.
  */
-export const TIMEOUT_MS = 25_000;
+export const TIMEOUT_MS = 15_000;
 
 /**
  * CPU seconds each thread of one process has run so far (tid → seconds), from the scheduler's

@@ -12,6 +12,11 @@ import { functionLineRanges, type CollapsedLine } from './cli.js';
 const SOURCE = readFileSync(path.join(FIXTURES_SRC, 'recursive.py'), 'utf8');
 const RANGES = functionLineRanges(SOURCE);
 const MAIN_CALL_LINE = SOURCE.split('\n').findIndex((l) => l.trimStart().startsWith('main(')) + 1;
+// Lines of statements at the module's top level (imports, defs, the main guard): a sample taken
+// while the module is still starting shows the module frame alone at one of them.
+const TOP_LEVEL_LINES = new Set(
+  SOURCE.split('\n').flatMap((l, i) => (/^[A-Za-z_]/.test(l) ? [i + 1] : [])),
+);
 
 export function checkRecursiveProfile(t: Test, lines: CollapsedLine[], options: { viaRun: boolean }): void {
   const total = lines.reduce((n, l) => n + l.count, 0);
@@ -22,6 +27,13 @@ export function checkRecursiveProfile(t: Test, lines: CollapsedLine[], options: 
   let outsideScript = 0;
   for (const line of lines) {
     const ours = line.frames.filter((f) => f.file === 'recursive.py');
+    const moduleStarting = options.viaRun && line.frames.length === 1 && ours.length === 1 && ours[0].func === '<module>' &&
+      ours[0].line !== MAIN_CALL_LINE && TOP_LEVEL_LINES.has(ours[0].line);
+    if (moduleStarting) {
+      // Sampled between the launcher's release and the call of main(): start-up, counted below.
+      outsideScript += line.count;
+      continue;
+    }
     for (const f of ours) {
       if (f.func === '<module>') {
         if (f.line !== MAIN_CALL_LINE) bad.push(`${f.label}: the module runs main() at line ${MAIN_CALL_LINE}`);
@@ -45,7 +57,7 @@ export function checkRecursiveProfile(t: Test, lines: CollapsedLine[], options: 
       bad.push(`run: stack does not start at the script's module: ${line.frames[0]?.label}`);
     }
   }
-  if (options.viaRun) t.ok(outsideScript / total < 0.02, `${outsideScript} samples outside the script (interpreter start-up and exit), under 2%`);
+  if (options.viaRun) t.ok(outsideScript / total < 0.02, `${outsideScript} samples outside main() (interpreter and module start-up, exit), under 2%`);
   t.same(bad.slice(0, 10), [], 'every frame is a real function at a line inside it');
   t.ok(fibSamples / total > 0.1, `fib is on the stack in ${((fibSamples / total) * 100).toFixed(1)}% of samples`);
   t.equal(deepest, 1001, 'the 1,000-deep recursion comes out whole (1,001 deep() frames)');
