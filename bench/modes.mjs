@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
-const seconds = String(args.seconds ?? 2.5);
+const seconds = String(args.seconds ?? 4);
 const chroot = path.join(homedir(), '.cache', 'tachyon', 'sid');
 const pyenv = path.join(homedir(), '.pyenv', 'versions');
 
