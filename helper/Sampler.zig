@@ -12,11 +12,8 @@
 //! stack is never reported. Frames are read through `FrameCache` and the code headers of a
 //! stack with one batched read; `CodeCache` turns code objects into ids.
 //!
-//! Timing: the loop sleeps to absolute `CLOCK_MONOTONIC` deadlines, one tick at a point of each
-//! interval that moves by the golden ratio from tick to tick (so that periodic code cannot alias
-//! with the sampling); when it falls more
-//! than one interval behind it counts the skipped ticks as missed and re-anchors instead of
-//! bursting.
+//! Timing: the loop sleeps to absolute `CLOCK_MONOTONIC` deadlines; when it falls more than one
+//! interval behind it counts the skipped ticks as missed and re-anchors instead of bursting.
 
 const std = @import("std");
 const linux = std.os.linux;
@@ -119,8 +116,6 @@ prefetched_codes: [limits.hot_codes_max]u64 = @splat(0),
 prefetched_headers: []u8,
 prefetched_count: usize = 0,
 
-/// Where in its interval each tick lands (`run`).
-jitter: Jitter = .{ .phase = 0 },
 stats: wire.Stats = .{ .time_ns = 0, .ticks_taken = 0, .ticks_failed = 0, .ticks_missed = 0, .retries = 0 },
 
 pub fn init(
@@ -165,7 +160,6 @@ pub fn init(
 pub fn run(s: *Sampler) Error!wire.StopReason {
     const interval_ns = s.options.intervalNs();
     const start_ns = monotonicNs();
-    s.jitter = Jitter.seeded(start_ns);
     try s.writeHello(start_ns, interval_ns);
 
     const end_ns: ?u64 = if (s.options.duration_ms == 0) null else start_ns + s.options.duration_ms * std.time.ns_per_ms;
@@ -209,12 +203,8 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
             s.stats.ticks_missed += behind;
             deadline_ns += behind * interval_ns;
         }
-        // Each tick lands at its own point of its interval (`Jitter`): one tick per interval, so
-        // the rate is exact, but a workload whose period is a multiple of the interval cannot
-        // lock onto the sampling phase and be seen always at the same spot.
-        const tick_ns = deadline_ns + s.jitter.below(interval_ns);
-        try s.out.flushIfDue(tick_ns);
-        sleepUntil(tick_ns);
+        try s.out.flushIfDue(deadline_ns);
+        sleepUntil(deadline_ns);
     };
 
     try s.writeStats(monotonicNs());
@@ -1108,32 +1098,6 @@ const DistinctCodes = struct {
 };
 
 
-/// Where each tick lands in its interval: the fractional parts of k/φ (φ the golden ratio), the
-/// additive sequence with the lowest discrepancy, started at a point drawn from the clock.
-/// Against a workload whose period is a multiple of the interval, the ticks still spread evenly
-/// over the period (no aliasing); against phases of a few intervals each, a run of n ticks
-/// splits them with an error of O(log n) ticks, where random offsets would give O(√n).
-const Jitter = struct {
-    /// A fraction of the interval, in units of 2⁻⁶⁴.
-    phase: u64,
-
-    const golden_step: u64 = 0x9e3779b97f4a7c15; // 2⁶⁴/φ
-
-    fn seeded(seed: u64) Jitter {
-        // splitmix64's finalizer: nearby clock readings give unrelated starting phases.
-        var z = seed +% golden_step;
-        z = (z ^ (z >> 30)) *% 0xbf58476d1ce4e5b9;
-        z = (z ^ (z >> 27)) *% 0x94d049bb133111eb;
-        return .{ .phase = z ^ (z >> 31) };
-    }
-
-    /// The next offset, in [0, bound).
-    fn below(j: *Jitter, bound: u64) u64 {
-        j.phase +%= golden_step;
-        return @intCast((@as(u128, j.phase) * bound) >> 64);
-    }
-};
-
 fn stdinClosed() bool {
     var pollfds = [_]linux.pollfd{.{ .fd = 0, .events = linux.POLL.IN }};
     const rc = linux.poll(&pollfds, 1, 0);
@@ -1171,21 +1135,6 @@ fn sleepUntil(deadline_ns: u64) void {
         .nsec = @intCast(deadline_ns % std.time.ns_per_s),
     };
     _ = linux.clock_nanosleep(.MONOTONIC, .{ .ABSTIME = true }, &ts, null);
-}
-
-test "jitter spreads evenly over the interval" {
-    var jitter = Jitter.seeded(12345);
-    // Any 100 consecutive offsets put close to 10 in each tenth of the interval: low discrepancy,
-    // where random offsets would often give 5 or 15.
-    var tenths: [10]u32 = @splat(0);
-    for (0..100) |_| {
-        const value = jitter.below(1000);
-        try std.testing.expect(value < 1000);
-        tenths[value / 100] += 1;
-    }
-    for (tenths) |count| try std.testing.expect(count >= 8 and count <= 12);
-    try std.testing.expectEqual(@as(u64, 0), jitter.below(1));
-    try std.testing.expect(Jitter.seeded(1).phase != Jitter.seeded(2).phase);
 }
 
 test "distinct codes keep first-seen order" {
