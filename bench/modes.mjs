@@ -2,7 +2,8 @@
 // test/fixtures/python/modes.py prints, on every interpreter of the test matrix, and writes the
 // table between the modes-bench markers of docs/benchmarks.md (or prints it with --print).
 //
-// Usage: node bench/modes.mjs [--seconds=3] [--only=LABEL[,LABEL]] [--print] [--stdlib] [--pyspy]
+// Usage: node bench/modes.mjs [--seconds=4] [--only=LABEL[,LABEL]] [--print] [--stdlib] [--pyspy] [--quick]
+//   --quick (CI's smoke run): 1 s per run, printed, docs/ left alone.
 //   --stdlib also runs CPython 3.15's own profiler (profiling.sampling) in the sid chroot on
 //   the same scenarios, for comparison (needs /proc mounted there; done here if missing);
 //   --pyspy runs py-spy on the same 3.15 in the modes it has (wall, cpu, gil). npm run bench
@@ -16,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
-const seconds = String(args.seconds ?? 4);
+const quick = args.quick === true;
+const seconds = String(args.seconds ?? (quick ? 1 : 4));
 const chroot = path.join(homedir(), '.cache', 'tachyon', 'sid');
 const pyenv = path.join(homedir(), '.pyenv', 'versions');
 
@@ -156,7 +158,7 @@ for (const source of sources) {
 }
 
 const table = lines.join('\n');
-if (args.print) {
+if (args.print || quick) {
   console.log(table);
 } else {
   const doc = path.join(root, 'docs', 'benchmarks.md');

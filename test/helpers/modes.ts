@@ -42,9 +42,9 @@ export interface ModeRun {
   missedPct: number;
 }
 
-export async function runScenario(interpreter: Interpreter, fixtures: string, scenario: string, flags: string[], seconds = 2): Promise<ModeRun> {
+export async function runScenario(interpreter: Interpreter, fixtures: string, scenario: string, flags: string[], seconds = 2, scriptArgs: string[] = []): Promise<ModeRun> {
   const file = path.join(out, `${interpreter.label}-${scenario}-${flags.join('')}.txt`);
-  const result = await tachyon(['run', '--python', interpreter.python, ...flags, '--collapsed', '-o', file, `${fixtures}/modes.py`, scenario, String(seconds)]);
+  const result = await tachyon(['run', '--python', interpreter.python, ...flags, '--collapsed', '-o', file, `${fixtures}/modes.py`, scenario, String(seconds), ...scriptArgs]);
   const last = result.stdout.trim().split('\n').pop() ?? '{}';
   const { scope, ...truth } = JSON.parse(last.startsWith('{') ? last : '{}') as { scope?: string[] } & ModeRun['truth'];
   // Start-up, imports and the JSON at the end are sampled too, but no truth covers them.
