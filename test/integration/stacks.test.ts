@@ -99,6 +99,11 @@ for (const interpreter of chosen) {
     t.ok(perFunction.size > 400, `${perFunction.size} distinct generated functions seen`);
     const shortShare = short / (short + long);
     t.ok(Math.abs(shortShare - 0.2) < 0.05, `1 ms functions have ${(shortShare * 100).toFixed(1)}% of the generated functions' samples (truth 20%)`);
-    t.ok(worst <= 9, `no name collects another function's samples (most for one name: ${worst})`);
+    // At 1 kHz a function gets about one sample per millisecond it really ran (the target
+    // measures that, stalls included); a name that also collected its successors' samples would
+    // exceed it.
+    const tookMs = JSON.parse(result.stdout.trim().split('\n').pop() as string) as Record<string, number>;
+    const over = [...perFunction].filter(([name, count]) => count > Math.ceil(tookMs[name] ?? 0) + 2);
+    t.same(over.slice(0, 5).map(([name, count]) => `${name}: ${count} samples in ${(tookMs[name] ?? 0).toFixed(1)} ms`), [], `no name collects another function's samples (most for one name: ${worst})`);
   });
 }
