@@ -87,6 +87,11 @@ export function readCollapsed(file: string): CollapsedLine[] {
   return parseCollapsed(readFileSync(file, 'utf8'));
 }
 
+/** The JSON a fixture prints as its last line of stdout (its ground truth); throws if there is none. */
+export function lastJsonLine<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').pop() as string) as T;
+}
+
 /** The numbers of the closing summary on stderr. */
 export function parseSummary(stderr: string): { captured: number; failed: number; failedPct: number; missed: number; rate: number } {
   const captured = /Captured (\d+) samples/.exec(stderr);

@@ -27,8 +27,8 @@ export function checkRecursiveProfile(t: Test, lines: CollapsedLine[], options: 
   let outsideScript = 0;
   for (const line of lines) {
     const ours = line.frames.filter((f) => f.file === 'recursive.py');
-    const moduleStarting = options.viaRun && line.frames.length === 1 && ours.length === 1 && ours[0].func === '<module>' &&
-      ours[0].line !== MAIN_CALL_LINE && TOP_LEVEL_LINES.has(ours[0].line);
+    const [only] = line.frames.length === 1 ? ours : [];
+    const moduleStarting = options.viaRun && only?.func === '<module>' && only.line !== MAIN_CALL_LINE && TOP_LEVEL_LINES.has(only.line);
     if (moduleStarting) {
       // Sampled between the launcher's release and the call of main(): start-up, counted below.
       outsideScript += line.count;

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coreInterpreters, installFixtures, missingMessage } from '../helpers/interpreters.js';
-import { readCollapsed, tachyon } from '../helpers/cli.js';
+import { lastJsonLine, readCollapsed, tachyon } from '../helpers/cli.js';
 
 const fixtures = installFixtures();
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-accuracy-'));
@@ -22,7 +22,7 @@ for (const interpreter of chosen) {
       const result = await tachyon(['run', '--python', interpreter.python, '-r', rate, '--collapsed', '-o', file, `${fixtures}/split.py`, '4']);
       t.equal(result.exitCode, 0, result.stderr);
       t.notMatch(result.stderr, /stopped unexpectedly/, 'the helper sampled to the end');
-      const truth = JSON.parse(result.stdout.trim().split('\n').pop() as string) as Record<string, number>;
+      const truth = lastJsonLine<Record<string, number>>(result.stdout);
       // The truth is each function's share of main()'s time: samples of the interpreter starting
       // and importing json before main() runs are outside it.
       const lines = readCollapsed(file).filter((l) => l.frames.some((f) => f.file === 'split.py' && f.func === 'main'));

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
-import { parseSummary, readCollapsed, startTarget, tachyon } from '../helpers/cli.js';
+import { lastJsonLine, parseSummary, readCollapsed, startTarget, tachyon } from '../helpers/cli.js';
 
 const fixtures = installFixtures();
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-stacks-'));
@@ -102,7 +102,7 @@ for (const interpreter of chosen) {
     // At 1 kHz a function gets about one sample per millisecond it really ran (the target
     // measures that, stalls included); a name that also collected its successors' samples would
     // exceed it.
-    const tookMs = JSON.parse(result.stdout.trim().split('\n').pop() as string) as Record<string, number>;
+    const tookMs = lastJsonLine<Record<string, number>>(result.stdout);
     const over = [...perFunction].filter(([name, count]) => count > Math.ceil(tookMs[name] ?? 0) + 2);
     t.same(over.slice(0, 5).map(([name, count]) => `${name}: ${count} samples in ${(tookMs[name] ?? 0).toFixed(1)} ms`), [], `no name collects another function's samples (most for one name: ${worst})`);
   });

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coreInterpreters, installFixtures, missingMessage, olderInterpreters } from '../helpers/interpreters.js';
-import { parseSummary, readCollapsed, tachyon } from '../helpers/cli.js';
+import { lastJsonLine, parseSummary, readCollapsed, tachyon } from '../helpers/cli.js';
 
 const fixtures = installFixtures();
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-threads-'));
@@ -21,7 +21,7 @@ for (const interpreter of [...olderInterpreters(), ...coreInterpreters()]) {
     const result = await tachyon(['run', '-a', '--python', interpreter.python, '--collapsed', '-o', file, `${fixtures}/thread_churn.py`, '1.5']);
     t.equal(result.exitCode, 0, result.stderr);
     t.ok(parseSummary(result.stderr).failedPct < 1, 'failed samples under 1%');
-    const truth = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { main: number; short: number[]; long: number[] };
+    const truth = lastJsonLine<{ main: number; short: number[]; long: number[] }>(result.stdout);
     const lines = readCollapsed(file);
     const sampled = new Set(lines.map((l) => l.tid));
     const known = new Set([truth.main, ...truth.short, ...truth.long]);
