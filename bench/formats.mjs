@@ -131,8 +131,9 @@ says; the stdlib profiler's file is zstd, and its format stores each stack as a 
 thread's previous one and keeps only the innermost 256 frames, where Tachyon keeps the helper's
 stream (every sample's whole stack, here up to 1,000 frames) as it was received. Where Tachyon is
 behind: its captures are ${(perMillion(tachyonRun.bytes, tachyonRun.samples) / perMillion(stdlibRun.bytes, stdlibRun.samples)).toFixed(0)} times the stdlib's size per sample on this deep-stack workload, and
-replay decodes every frame of every sample (msgpackr's decoding is the largest part of replay
-CPU); a sample whose frame list equals its thread's previous one skips symbolizing and interning.
+replay decodes every frame of every sample (samples are read straight from the bytes, other
+records through msgpackr); only the frames where a sample's stack differs from its thread's
+previous one, from the leaf to the first shared caller, are symbolized and interned.
 
 | capture | samples | file MiB | MiB per 1,000,000 samples | helper stream MiB per 1,000,000 samples (uncompressed) | replay s |
 |---|---|---|---|---|---|

@@ -4,8 +4,9 @@
 //! frame's page is missing, one `process_vm_readv` fetches that page and the pages just below
 //! it (`limits.frame_read_ahead_pages`), each into its own slot: the kernel stops at the first
 //! unreadable page, so one call usually brings in the frame and many of its callers. Slots are
-//! direct-mapped by page number. `reset` starts a fresh snapshot for each thread read, so a
-//! retry never mixes stale pages with new ones.
+//! direct-mapped by page number. A slot may hold only part of its page (`planPart`: the bytes a
+//! thread's recent walks used); a view outside that part is a miss. `reset` starts a fresh
+//! snapshot for each thread read, so a retry never mixes stale pages with new ones.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -21,6 +22,9 @@ const empty: u64 = std.math.maxInt(u64);
 pages: *[slot_count][page_bytes]u8,
 /// Address of the page held by each slot, valid when the slot's generation is the cache's.
 tags: [slot_count]u64 = @splat(empty),
+/// The bytes of each slot's page that were read: [lo, hi).
+lo: [slot_count]u16 = @splat(0),
+hi: [slot_count]u16 = @splat(0),
 /// Bumped by `reset`, so that starting a snapshot touches no slot.
 generations: [slot_count]u32 = @splat(0),
 generation: u32 = 1,
@@ -49,9 +53,11 @@ pub fn reset(cache: *FrameCache) void {
     }
 }
 
-fn holds(cache: *const FrameCache, page_address: u64) bool {
+/// Whether bytes [from, to) of the page at `page_address` are cached.
+fn holds(cache: *const FrameCache, page_address: u64, from: usize, to: usize) bool {
     const slot = slotOf(page_address);
-    return cache.generations[slot] == cache.generation and cache.tags[slot] == page_address;
+    return cache.generations[slot] == cache.generation and cache.tags[slot] == page_address and
+        cache.lo[slot] <= from and to <= cache.hi[slot];
 }
 
 fn drop(cache: *FrameCache, page_address: u64) void {
@@ -65,9 +71,9 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
     // At most two iterations: `out` spans at most two pages.
     while (copied < out.len) {
         const at = address +% copied;
-        const cached = try cache.fetch(memory, at - at % page_bytes, cache.read_ahead_pages);
         const in_page: usize = @intCast(at % page_bytes);
         const count = @min(out.len - copied, page_bytes - in_page);
+        const cached = try cache.fetch(memory, at - in_page, cache.read_ahead_pages, in_page, in_page + count);
         @memcpy(out[copied..][0..count], cached[in_page..][0..count]);
         copied += count;
     }
@@ -84,13 +90,15 @@ pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize, 
         try cache.read(memory, address, cache.straddle[0..len]);
         return cache.straddle[0..len];
     }
-    const page = try cache.fetch(memory, address - in_page, if (read_ahead) cache.read_ahead_pages else 1);
+    const page = try cache.fetch(memory, address - in_page, if (read_ahead) cache.read_ahead_pages else 1, in_page, in_page + len);
     return page[in_page..][0..len];
 }
 
-fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64, pages: usize) RemoteMemory.Error!*const [page_bytes]u8 {
+/// The page at `page_address`, of which bytes [from, to) are needed: from the cache, else read
+/// whole with `pages - 1` pages below it.
+fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64, pages: usize, from: usize, to: usize) RemoteMemory.Error!*const [page_bytes]u8 {
     const slot = slotOf(page_address);
-    if (cache.holds(page_address)) return &cache.pages[slot];
+    if (cache.holds(page_address, from, to)) return &cache.pages[slot];
 
     var segments: [limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
     const count = cache.plan(page_address, segments[0..pages]);
@@ -111,7 +119,7 @@ pub fn plan(cache: *FrameCache, page_address: u64, segments: []RemoteMemory.Segm
     var address = page_address;
     while (count < @min(segments.len, cache.read_ahead_pages)) : (count += 1) {
         // A frame straddling into the page above a cached run needs that page alone.
-        if (count > 0 and cache.holds(address)) break;
+        if (count > 0 and cache.holds(address, 0, page_bytes)) break;
         segments[count] = .{ .address = address, .buffer = &cache.pages[slotOf(address)] };
         cache.drop(address);
         if (address < page_bytes) {
@@ -123,12 +131,24 @@ pub fn plan(cache: *FrameCache, page_address: u64, segments: []RemoteMemory.Segm
     return count;
 }
 
-/// Marks the first `pages_read` of the planned `segments` as cached.
-pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, pages_read: usize) void {
-    assert(pages_read <= segments.len);
-    for (segments[0..pages_read]) |segment| {
+/// Plans the read of bytes [from, to) of the page at `page_address` alone into `segment`
+/// (the part of a page that recent walks used); the slot is emptied until `commit`.
+pub fn planPart(cache: *FrameCache, page_address: u64, from: usize, to: usize, segment: *RemoteMemory.Segment) void {
+    assert(page_address % page_bytes == 0 and from < to and to <= page_bytes);
+    segment.* = .{ .address = page_address + from, .buffer = cache.pages[slotOf(page_address)][from..to] };
+    cache.drop(page_address);
+}
+
+/// Marks the first `segments_read` of the planned `segments` as cached.
+pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, segments_read: usize) void {
+    assert(segments_read <= segments.len);
+    for (segments[0..segments_read]) |segment| {
         const slot = slotOf(segment.address);
-        cache.tags[slot] = segment.address;
+        const from: usize = @intCast(segment.address % page_bytes);
+        assert(from + segment.buffer.len <= page_bytes);
+        cache.tags[slot] = segment.address - from;
+        cache.lo[slot] = @intCast(from);
+        cache.hi[slot] = @intCast(from + segment.buffer.len);
         cache.generations[slot] = cache.generation;
     }
 }
@@ -170,5 +190,47 @@ test "one read brings in the frame's page and the pages below it" {
 
     cache.reset();
     try cache.read(memory, base + 12 * page_bytes, &bytes);
+    try std.testing.expectEqual(@as(u64, 2), cache.reads);
+}
+
+test "a page read in part serves views inside the part; a view outside it reads the page" {
+    const linux = std.os.linux;
+    const stack = try std.testing.allocator.alignedAlloc(u8, .fromByteUnits(page_bytes), 4 * page_bytes);
+    defer std.testing.allocator.free(stack);
+    for (0..4 * page_bytes) |i| stack[i] = @truncate(i / 64);
+
+    const pages = try std.testing.allocator.create([slot_count][page_bytes]u8);
+    defer std.testing.allocator.destroy(pages);
+    @memset(std.mem.asBytes(pages), 0xee);
+    var cache = FrameCache.init(pages, limits.frame_read_ahead_pages);
+    const memory: RemoteMemory = .{ .pid = linux.getpid() };
+    const page = @intFromPtr(stack.ptr) + 2 * page_bytes;
+
+    var segments: [1]RemoteMemory.Segment = undefined;
+    cache.planPart(page, 1024, 2048, &segments[0]);
+    try std.testing.expectEqual(@as(usize, 1024), try memory.readSegments(&segments));
+    cache.commit(&segments, 1);
+
+    // Inside the part: no system call.
+    const inside = try cache.view(memory, page + 1024 + 64, 80, true);
+    try std.testing.expectEqual(@as(u8, @truncate((2 * page_bytes + 1024 + 64) / 64)), inside[0]);
+    try std.testing.expectEqual(@as(u64, 0), cache.reads);
+    // Ending past the part: the whole page is read, and then serves everything.
+    const across = try cache.view(memory, page + 2048 - 8, 16, true);
+    try std.testing.expectEqual(@as(u8, @truncate((2 * page_bytes + 2048) / 64)), across[8]);
+    try std.testing.expectEqual(@as(u64, 1), cache.reads);
+    const start = try cache.view(memory, page, 8, true);
+    try std.testing.expectEqual(@as(u8, @truncate((2 * page_bytes) / 64)), start[0]);
+    try std.testing.expectEqual(@as(u64, 1), cache.reads);
+
+    // A page below a part-read one: read-ahead does not stop at a page held only in part.
+    cache.reset();
+    cache.planPart(page - page_bytes, 0, 64, &segments[0]);
+    _ = try memory.readSegments(&segments);
+    cache.commit(&segments, 1);
+    _ = try cache.view(memory, page + 8, 8, true);
+    try std.testing.expectEqual(@as(u64, 2), cache.reads);
+    const below = try cache.view(memory, page - page_bytes + 2048, 8, true);
+    try std.testing.expectEqual(@as(u8, @truncate((page_bytes + 2048) / 64)), below[0]);
     try std.testing.expectEqual(@as(u64, 2), cache.reads);
 }

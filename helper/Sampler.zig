@@ -276,15 +276,23 @@ const LeafPage = struct {
     /// frame already fetched. A page unused for `limits.hot_page_walks` walks is dropped; when
     /// the set is full the least recently used page makes room. Before 3.11 frame objects are
     /// scattered on the heap and a fast leaf is freed within microseconds, so reading its page
-    /// at once also saves re-reads.
+    /// at once also saves re-reads. Only the part of a page the walks used since it became hot
+    /// is read (`hot_lo`..`hot_hi`, widened by `limits.hot_part_margin_bytes`): fewer bytes of
+    /// memory the target is writing on another CPU.
     hot: [limits.hot_frame_pages]u64 = @splat(0),
     hot_walk: [limits.hot_frame_pages]u32 = @splat(0),
+    hot_lo: [limits.hot_frame_pages]u16 = @splat(0),
+    hot_hi: [limits.hot_frame_pages]u16 = @splat(0),
     hot_count: u8 = 0,
     /// Walks of this thread so far (wrapping).
     walks: u32 = 0,
-    /// The distinct code objects of the previous walk: their headers are read in the same
-    /// system call too, after the frame pages (so never older than the frames that name them).
+    /// The code objects of the recent walks, each with the walk that last used it: their headers
+    /// are read in the same system call too, after the frame pages (so never older than the
+    /// frames that name them). Like the pages, a code unused for `limits.hot_page_walks` walks
+    /// is dropped, so that a program alternating between two phases (and stacks) finds the
+    /// headers of both prefetched.
     codes: [limits.hot_codes_max]u64 = @splat(0),
+    code_walk: [limits.hot_codes_max]u32 = @splat(0),
     code_count: u8 = 0,
     /// 3.8-3.10: the thread's `pthread_t` at its previous sample; its tid field is read in the
     /// same system call as the thread state.
@@ -300,32 +308,85 @@ const LeafPage = struct {
             if (slot.walks -% slot.hot_walk[i] > limits.hot_page_walks) continue;
             slot.hot[kept] = slot.hot[i];
             slot.hot_walk[kept] = slot.hot_walk[i];
+            slot.hot_lo[kept] = slot.hot_lo[i];
+            slot.hot_hi[kept] = slot.hot_hi[i];
             kept += 1;
         }
         slot.hot_count = kept;
         slot.last_hot = 0;
+        var codes_kept: u8 = 0;
+        for (0..slot.code_count) |i| {
+            if (slot.walks -% slot.code_walk[i] > limits.hot_page_walks) continue;
+            slot.codes[codes_kept] = slot.codes[i];
+            slot.code_walk[codes_kept] = slot.code_walk[i];
+            codes_kept += 1;
+        }
+        slot.code_count = codes_kept;
     }
 
-    fn addHot(slot: *LeafPage, page: u64) void {
+    /// Marks the code objects of this walk as recent.
+    fn addCodes(slot: *LeafPage, codes: []const u64) void {
+        for (codes) |code| {
+            const index: usize = if (std.mem.findScalar(u64, slot.codes[0..slot.code_count], code)) |found|
+                found
+            else if (slot.code_count < slot.codes.len) new: {
+                slot.code_count += 1;
+                break :new slot.code_count - 1;
+            } else full: {
+                // Full: the least recently used code makes room, unless this walk used them all.
+                const oldest = std.mem.indexOfMin(u32, &slot.code_walk);
+                if (slot.code_walk[oldest] == slot.walks) return;
+                break :full oldest;
+            };
+            slot.codes[index] = code;
+            slot.code_walk[index] = slot.walks;
+        }
+    }
+
+    /// Marks the `len` bytes at `address` (one or two pages) as used by this walk.
+    fn addHotSpan(slot: *LeafPage, address: u64, len: u64) void {
+        const page_bytes = limits.page_bytes;
+        const from = address % page_bytes;
+        slot.addHot(address - from, from, @min(page_bytes, from + len));
+        if (from + len > page_bytes) slot.addHot(address - from +% page_bytes, 0, @min(page_bytes, from + len - page_bytes));
+    }
+
+    fn addHot(slot: *LeafPage, page: u64, from: u64, to: u64) void {
         // A torn read's small "address": no frame lives in the first page.
         if (page == 0) return;
-        if (slot.last_hot < slot.hot_count and slot.hot[slot.last_hot] == page) {
-            slot.hot_walk[slot.last_hot] = slot.walks;
-            return;
-        }
-        const index: usize = std.mem.findScalar(u64, slot.hot[0..slot.hot_count], page) orelse add: {
-            if (slot.hot_count < slot.hot.len) {
+        const index: usize = if (slot.last_hot < slot.hot_count and slot.hot[slot.last_hot] == page)
+            slot.last_hot
+        else if (std.mem.findScalar(u64, slot.hot[0..slot.hot_count], page)) |found|
+            found
+        else add: {
+            const index: usize = if (slot.hot_count < slot.hot.len) new: {
                 slot.hot_count += 1;
-                break :add slot.hot_count - 1;
-            }
-            // Full: the least recently used page makes room, unless this walk used them all.
-            const oldest = std.mem.indexOfMin(u32, &slot.hot_walk);
-            if (slot.hot_walk[oldest] == slot.walks) return;
-            break :add oldest;
+                break :new slot.hot_count - 1;
+            } else full: {
+                // Full: the least recently used page makes room, unless this walk used them all.
+                const oldest = std.mem.indexOfMin(u32, &slot.hot_walk);
+                if (slot.hot_walk[oldest] == slot.walks) return;
+                break :full oldest;
+            };
+            slot.hot[index] = page;
+            slot.hot_lo[index] = @intCast(from);
+            slot.hot_hi[index] = @intCast(to);
+            break :add index;
         };
-        slot.hot[index] = page;
+        slot.hot_lo[index] = @min(slot.hot_lo[index], @as(u16, @intCast(from)));
+        slot.hot_hi[index] = @max(slot.hot_hi[index], @as(u16, @intCast(to)));
         slot.hot_walk[index] = slot.walks;
         slot.last_hot = @intCast(index);
+    }
+
+    /// The bytes of hot page `index` to read: its used part, widened by the margin (the stack
+    /// grows upwards: deeper calls land just above the leaf).
+    fn hotPart(slot: *const LeafPage, index: usize) struct { from: usize, to: usize } {
+        const margin = limits.hot_part_margin_bytes;
+        return .{
+            .from = (slot.hot_lo[index] -| margin / 4) & ~@as(usize, 63),
+            .to = @min(limits.page_bytes, std.mem.alignForward(usize, @as(usize, slot.hot_hi[index]) + margin, 64)),
+        };
     }
 };
 
@@ -759,8 +820,13 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
 
     s.frame_cache.reset();
     const slot = s.leafPageOf(tstate);
-    var planned: usize = 0;
-    for (slot.hot[0..slot.hot_count]) |page| planned += s.frame_cache.plan(page, segments[count + planned ..][0..1]);
+    const planned: usize = slot.hot_count;
+    var pages_bytes: usize = 0;
+    for (slot.hot[0..planned], 0..) |page, i| {
+        const part = slot.hotPart(i);
+        s.frame_cache.planPart(page, part.from, part.to, &segments[count + i]);
+        pages_bytes += part.to - part.from;
+    }
     const code_size: usize = @intCast(s.offsets.code.size);
     const codes = slot.codes[0..slot.code_count];
     for (codes, 0..) |address, i| {
@@ -778,8 +844,15 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
     s.prefetched_count = 0;
     const read = try s.memory.readSegments(segments[0 .. count + planned + codes.len + tid_segment]);
     if (read < prefix_bytes) return error.Unmapped;
-    const pages_bytes = planned * limits.page_bytes;
-    s.frame_cache.commit(segments[count .. count + planned], @min(planned, (read - prefix_bytes) / limits.page_bytes));
+    // The kernel stops at the first unreadable byte: the parts wholly read come first.
+    var parts_read: usize = 0;
+    var part_bytes_left = read - prefix_bytes;
+    for (segments[count .. count + planned]) |segment| {
+        if (part_bytes_left < segment.buffer.len) break;
+        part_bytes_left -= segment.buffer.len;
+        parts_read += 1;
+    }
+    s.frame_cache.commit(segments[count .. count + planned], parts_read);
     if (read >= prefix_bytes + pages_bytes) s.prefetched_count = @min(codes.len, (read - prefix_bytes - pages_bytes) / code_size);
     const tid_read = tid_segment == 1 and read == prefix_bytes + pages_bytes + codes.len * code_size + 4;
 
@@ -830,16 +903,14 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     const hot_slot: ?*LeafPage = s.current_slot;
     if (hot_slot) |slot| {
         slot.beginWalk();
-        if (thread.cframe_field != 0) slot.addHot(thread.cframe_field - thread.cframe_field % limits.page_bytes);
+        if (thread.cframe_field != 0) slot.addHotSpan(thread.cframe_field, 8);
     }
     var frame = thread.current_frame;
     for (0..limits.frame_chain_max) |_| {
         if (frame == 0) break;
         if (frame % 8 != 0 or detector.step(frame)) return error.Torn;
         if (hot_slot) |slot| {
-            slot.addHot(frame - frame % limits.page_bytes);
-            const end = frame +% (f.read_bytes - 1);
-            slot.addHot(end - end % limits.page_bytes);
+            slot.addHotSpan(frame, f.read_bytes);
         }
         // A caller just below its callee: the walk is going down a data-stack chunk, whose
         // next pages hold the callers too. A jump elsewhere (a C-stack entry frame, 3.15's
@@ -948,10 +1019,7 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     }
     const codes = s.distinct.addresses();
     try s.readHeaders(codes, code_size);
-    if (s.current_slot) |slot| {
-        slot.code_count = @intCast(@min(codes.len, slot.codes.len));
-        @memcpy(slot.codes[0..slot.code_count], codes[0..slot.code_count]);
-    }
+    if (s.current_slot) |slot| slot.addCodes(codes);
 
     for (codes, 0..) |address, i| {
         const header = s.headers[i * code_size ..][0..code_size];

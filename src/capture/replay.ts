@@ -6,9 +6,8 @@
 import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
 import { Recorder } from '../model/recorder.js';
 import type { Profile } from '../model/profile.js';
-import { decodeMessage } from '../protocol/decode.js';
 import { MessageKind } from '../protocol/messages.js';
-import { ValueSplitter } from '../protocol/stream.js';
+import { MessageSplitter } from '../protocol/stream.js';
 import { CaptureFormatError, type OpenedCapture } from './format.js';
 
 /** The splitter is fed in slices so a large capture is never decoded into one array of values. */
@@ -32,8 +31,7 @@ export function replayCapture(capture: OpenedCapture, fallbackToolVersion: strin
   let sawBye = false;
   let messages = 0;
   let offset = 0;
-  const splitter = new ValueSplitter((value) => {
-    const message = decodeMessage(value);
+  const splitter = new MessageSplitter((message) => {
     recorder.feed(message);
     messages++;
     if (message.kind === MessageKind.bye) sawBye = true;

@@ -59,19 +59,21 @@ export class ProfileBuilder {
   /** The stack made of `framesLeafFirst`, interned root first. An empty list is stack -1. */
   stack(framesLeafFirst: readonly number[]): StackIndex {
     let parent = -1;
-    for (let i = framesLeafFirst.length - 1; i >= 0; i--) {
-      const frame = framesLeafFirst[i];
-      let index = this.stackIndex.get(parent + 1, frame);
-      if (index === -1) {
-        const t = this.stacks;
-        index = t.length++;
-        t.frame.push(frame);
-        t.parent.push(parent);
-        this.stackIndex.add(parent + 1, frame, index);
-      }
-      parent = index;
-    }
+    for (let i = framesLeafFirst.length - 1; i >= 0; i--) parent = this.child(parent, framesLeafFirst[i]);
     return parent;
+  }
+
+  /** The stack `frame` called from stack `parent` (-1: `frame` is a root). */
+  child(parent: StackIndex, frame: number): StackIndex {
+    let index = this.stackIndex.get(parent + 1, frame);
+    if (index === -1) {
+      const t = this.stacks;
+      index = t.length++;
+      t.frame.push(frame);
+      t.parent.push(parent);
+      this.stackIndex.add(parent + 1, frame, index);
+    }
+    return index;
   }
 
   addSample(tid: number, timeUs: number, status: number, stack: StackIndex): void {

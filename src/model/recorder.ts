@@ -6,7 +6,7 @@
 import { ProfileBuilder } from './builder.js';
 import { PROFILE_FORMAT_VERSION, formatPythonVersion, type Profile } from './profile.js';
 import { MessageKind, PROTOCOL_VERSION, READABLE_PROTOCOL_VERSIONS, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
-import { Symbolizer } from '../symbolize/symbolizer.js';
+import { CUT_LAUNCHER, CUT_TRUNCATED, Symbolizer } from '../symbolize/symbolizer.js';
 import { ProtocolError } from '../protocol/decode.js';
 import { GC_FRAME_NAME, keepsSample, type ProfileMode } from './modes.js';
 
@@ -39,8 +39,11 @@ export class Recorder {
   stopReason: string | undefined;
   /** Each thread's latest OS name (`thread_name` messages). */
   private readonly osNames = new Map<number, string>();
-  /** Per thread: the previous sample's helper frame list and the stack it became. */
-  private readonly lastStack = new Map<number, { raw: number[]; collecting: boolean; stack: number }>();
+  /**
+   * Per thread: the previous sample's helper frame list and, for each count k of its root-most
+   * frames, the stack those k frames became (`nodes[0]` is -1, the empty stack).
+   */
+  private readonly lastStack = new Map<number, { raw: number[]; nodes: number[] }>();
 
   constructor(private readonly options: RecorderOptions) {
     this.mode = options.mode ?? 'wall';
@@ -104,22 +107,53 @@ export class Recorder {
 
   /**
    * The profile stack for a helper frame list; -1 when nothing is left once launcher frames are
-   * cut. A thread's stack often repeats from one sample to the next (a loop, a wait): a frame list
-   * equal to that thread's previous one, with the same `<GC>` state, maps to the same stack, since
-   * a (code id, instruction) pair always resolves to the same frame, so the symbolizing and
-   * interning are skipped.
+   * cut. Successive samples of a thread mostly share their root-most frames (only the leaf end
+   * moves), and a (code id, instruction) pair always resolves to the same frame, so the stack is
+   * built from the root, starting where this frame list first differs from the thread's previous
+   * one: the shared part is neither symbolized nor interned again. A launcher frame drops itself
+   * and every caller (the stack restarts empty); the truncation marker makes `<truncated>` the root.
    */
   private stackFor(threadId: number, raw: number[], status: number, symbolizer: Symbolizer): number {
-    const collecting = this.gc && (status & ThreadStatus.gcCollecting) !== 0;
-    const last = this.lastStack.get(threadId);
-    if (last !== undefined && last.collecting === collecting && sameNumbers(last.raw, raw)) return last.stack;
-    const frames = symbolizer.frames(raw);
-    if (collecting && frames.length > 0) {
-      if (this.gcFrame === -1) this.gcFrame = this.builder.frame(this.builder.func(GC_FRAME_NAME, '~', 0, 'pseudo'), 0);
-      frames.unshift(this.gcFrame);
+    const pairs = raw.length >> 1;
+    let last = this.lastStack.get(threadId);
+    let shared = 0;
+    if (last === undefined) {
+      last = { raw, nodes: [-1] };
+      this.lastStack.set(threadId, last);
+    } else {
+      const before = last.raw;
+      const beforePairs = before.length >> 1;
+      const most = Math.min(pairs, beforePairs);
+      // Pair j from the root is at index 2 * (pairs - 1 - j) of a leaf-first list.
+      let a = 2 * (pairs - 1);
+      let b = 2 * (beforePairs - 1);
+      while (shared < most && raw[a] === before[b] && raw[a + 1] === before[b + 1]) {
+        shared++;
+        a -= 2;
+        b -= 2;
+      }
+      last.raw = raw;
     }
-    const stack = frames.length === 0 ? -1 : this.builder.stack(frames);
-    this.lastStack.set(threadId, { raw, collecting, stack });
+    const nodes = last.nodes;
+    let stack = nodes[shared];
+    try {
+      for (let j = shared; j < pairs; j++) {
+        const i = 2 * (pairs - 1 - j);
+        const frame = symbolizer.resolve(raw[i], raw[i + 1]);
+        if (frame === CUT_LAUNCHER) stack = -1;
+        else if (frame === CUT_TRUNCATED) stack = this.builder.child(-1, symbolizer.truncatedRoot);
+        else stack = this.builder.child(stack, frame);
+        nodes[j + 1] = stack;
+      }
+    } catch (error) {
+      // The remembered prefix is half rewritten: forget it.
+      this.lastStack.delete(threadId);
+      throw error;
+    }
+    if (stack !== -1 && this.gc && (status & ThreadStatus.gcCollecting) !== 0) {
+      if (this.gcFrame === -1) this.gcFrame = this.builder.frame(this.builder.func(GC_FRAME_NAME, '~', 0, 'pseudo'), 0);
+      stack = this.builder.child(stack, this.gcFrame);
+    }
     return stack;
   }
 
@@ -157,10 +191,4 @@ export class Recorder {
     }
     return names;
   }
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,8 +1,8 @@
 /**
  * Turns decoded MessagePack values (positional arrays) into typed `Message`s, checking every
- * field's type. It is pure: the byte stream itself is split into values at the edge
- * (`session/helper-session.ts`) by msgpackr. A value that does not fit is a `ProtocolError`,
- * never a silently wrong message.
+ * field's type. It is pure: `stream.ts` splits the byte stream into values (and reads samples
+ * in the helper's own encoding itself). A value that does not fit is a `ProtocolError`, never a
+ * silently wrong message.
  */
 import { MessageKind, type Message } from './messages.js';
 

@@ -8,9 +8,9 @@
  *                                            └──stderr (diagnostics)──▶ stderrTail / --verbose
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { decodeMessage, ProtocolError } from '../protocol/decode.js';
+import { ProtocolError } from '../protocol/decode.js';
 import { MessageKind, type HelloMessage, type Message } from '../protocol/messages.js';
-import { ValueSplitter } from '../protocol/stream.js';
+import { MessageSplitter } from '../protocol/stream.js';
 
 /** What the helper is asked to do: whom to sample, how fast, for how long. */
 export interface HelperRequest {
@@ -102,8 +102,7 @@ export class HelperSession {
 
     let streamError: Error | undefined;
     let sawBye = false;
-    const splitter = new ValueSplitter((value) => {
-      const message = decodeMessage(value);
+    const splitter = new MessageSplitter((message) => {
       if (message.kind === MessageKind.hello) resolveHello(message);
       if (message.kind === MessageKind.bye) sawBye = true;
       options.onMessage(message);

@@ -20,6 +20,10 @@ interface CodeEntry {
   isLauncher: boolean;
 }
 
+/** `Symbolizer.resolve`'s answers that are not frames. */
+export const CUT_LAUNCHER = -2;
+export const CUT_TRUNCATED = -3;
+
 export class UnknownCodeError extends Error {
   override name = 'UnknownCodeError';
 }
@@ -44,29 +48,26 @@ export class Symbolizer {
   }
 
   /**
-   * Profile frames, leaf first, for a helper frame list. Launcher frames and their callers are
-   * dropped. Throws UnknownCodeError for a code id never announced (a protocol violation).
+   * The profile frame for one helper frame (code id, instruction index), or one of two cuts:
+   * `CUT_LAUNCHER` (a launcher frame: it and all its callers are dropped) and `CUT_TRUNCATED`
+   * (the truncation marker: its callers were never sent, the stack's root is `<truncated>`, the
+   * frame returned by `truncatedRoot`). Throws UnknownCodeError for a code id never announced
+   * (a protocol violation).
    */
-  frames(helperFrames: readonly number[]): number[] {
-    const out: number[] = [];
-    for (let i = 0; i + 1 < helperFrames.length; i += 2) {
-      const codeId = helperFrames[i];
-      const instrIndex = helperFrames[i + 1];
-      if (codeId === TRUNCATION_CODE_ID && instrIndex === NATIVE_INSTR_INDEX) {
-        if (this.nativeFrame === -1) this.nativeFrame = this.builder.frame(this.builder.func('<native>', '~', 0, 'pseudo'), 0);
-        out.push(this.nativeFrame);
-        continue;
-      }
-      if (codeId === TRUNCATION_CODE_ID) {
-        out.push(this.truncatedFrame);
-        break;
-      }
-      const code = this.codes.get(codeId);
-      if (code === undefined) throw new UnknownCodeError(`sample names code id ${codeId} before its code record`);
-      if (code.isLauncher) break;
-      out.push(this.frame(codeId, code, instrIndex));
+  resolve(codeId: number, instrIndex: number): number {
+    if (codeId === TRUNCATION_CODE_ID) {
+      if (instrIndex !== NATIVE_INSTR_INDEX) return CUT_TRUNCATED;
+      if (this.nativeFrame === -1) this.nativeFrame = this.builder.frame(this.builder.func('<native>', '~', 0, 'pseudo'), 0);
+      return this.nativeFrame;
     }
-    return out;
+    const code = this.codes.get(codeId);
+    if (code === undefined) throw new UnknownCodeError(`sample names code id ${codeId} before its code record`);
+    if (code.isLauncher) return CUT_LAUNCHER;
+    return this.frame(codeId, code, instrIndex);
+  }
+
+  get truncatedRoot(): number {
+    return this.truncatedFrame;
   }
 
   private frame(codeId: number, code: CodeEntry, instrIndex: number): number {

@@ -67,6 +67,67 @@ t.test('a truncated stack ends in a <truncated> root frame', async (t) => {
   t.equal(writeCollapsed(r.finish('x')), 'tid:77;<truncated>;x.py:f:1;x.py:f:1 1\n');
 });
 
+t.test('stacks built on the previous sample\'s shared root part equal stacks built afresh', async (t) => {
+  // Random frame lists over a few code objects, a launcher and the truncation marker, on two
+  // threads, with long shared root parts as in real runs. Each sample's stack, read back from
+  // the profile, must equal the leaf-first reading of its frame list (cut at the first launcher
+  // frame or truncation marker, plus a <GC> leaf while the collector runs).
+  const names = new Map([[1, 'a'], [2, 'b'], [3, 'c'], [4, 'launch']]);
+  const messages: Message[] = [hello, code(1, '/w/x.py', 'a', 1), code(2, '/w/x.py', 'b', 1), code(3, '/w/x.py', 'c', 1), code(4, LAUNCHER_FILENAME, 'launch', 1)];
+  let seed = 12345;
+  const random = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const expected: string[][] = [];
+  const previous = new Map<number, number[]>();
+  for (let i = 0; i < 3000; i++) {
+    const threadId = 1 + random(2);
+    // Keep a random number of the previous list's root-most pairs, then push new leaves.
+    const before = previous.get(threadId) ?? [];
+    const keep = random(before.length / 2 + 1);
+    const frames = before.slice(before.length - 2 * keep);
+    for (let n = random(6); n > 0; n--) {
+      const roll = random(40);
+      const pair = roll === 0 ? [4, 0] : roll === 1 && frames.length === 0 ? [0, 0] : roll === 2 ? [0, 1] : [1 + random(3), random(3)];
+      frames.unshift(...pair);
+    }
+    previous.set(threadId, frames);
+    const gc = random(8) === 0;
+    messages.push({ kind: MessageKind.sample, timeNs: 1_001_000_000 + 1000 * i, threadId, status: gc ? 32 | 64 : 32, frames: [...frames] });
+    const leafFirst: string[] = gc ? ['<GC>'] : [];
+    for (let k = 0; k < frames.length; k += 2) {
+      if (frames[k] === 4) break;
+      if (frames[k] === 0 && frames[k + 1] === 0) {
+        leafFirst.push('<truncated>');
+        break;
+      }
+      leafFirst.push(frames[k] === 0 ? '<native>' : `${names.get(frames[k])}:${[1, 2, 4][frames[k + 1]]}`);
+    }
+    if (leafFirst.length > (gc ? 1 : 0)) expected.push(leafFirst.reverse());
+  }
+  const profile = record(messages).finish('x');
+  const got: { time: number; names: string[] }[] = [];
+  for (const thread of profile.threads) {
+    for (let s = 0; s < thread.samples.length; s++) {
+      const rootFirst: string[] = [];
+      for (let node = thread.samples.stack[s]; node !== -1; node = profile.stacks.parent[node]) {
+        const frame = profile.stacks.frame[node];
+        const func = profile.frames.func[frame];
+        const name = profile.strings[profile.funcs.name[func]];
+        rootFirst.unshift(profile.funcs.kind[func] === 'pseudo' ? name : `${name}:${profile.frames.line[frame]}`);
+      }
+      got.push({ time: thread.samples.timeUs[s], names: rootFirst });
+    }
+  }
+  got.sort((x, y) => x.time - y.time);
+  t.equal(got.length, expected.length, 'every sample with frames left is kept');
+  let mismatches = 0;
+  for (let i = 0; i < expected.length; i++) if (got[i].names.join(';') !== expected[i].join(';')) mismatches++;
+  const first = expected.findIndex((e, i) => got[i].names.join(';') !== e.join(';'));
+  t.equal(mismatches, 0, 'no stack differs from its frame list', { first: first === -1 ? undefined : { expected: expected[first], got: got[first].names } });
+});
+
 t.test('a new code id for a replaced code object gives the new name', async (t) => {
   const r = record([hello, code(1, '/w/x.py', 'old', 1), sample(1_001_000_000, [1, 0]), code(2, '/w/x.py', 'new', 1), sample(1_002_000_000, [2, 0])]);
   t.equal(writeCollapsed(r.finish('x')), 'tid:77;x.py:new:1 1\ntid:77;x.py:old:1 1\n');
