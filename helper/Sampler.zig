@@ -885,6 +885,9 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
     return state;
 }
 
+/// `_PyInterpreterFrame.owner` of a generator's or coroutine's frame, 3.11-3.15.
+const frame_owner_generator: u8 = 1;
+
 const WalkError = error{
     Torn,
     /// Before 3.11: a frame object reached by the walk had been freed (see `walk`).
@@ -900,6 +903,7 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     var last_frame: u64 = 0;
     var detector: CycleDetector = .{};
     var seen_live = false;
+    var last_owner: u8 = 0;
     const hot_slot: ?*LeafPage = s.current_slot;
     if (hot_slot) |slot| {
         slot.beginWalk();
@@ -935,6 +939,7 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
         // Before 3.11 there is no owner: every frame object is a Python function's.
         const owner = if (f.owner) |at| bytes[@intCast(at)] else 0;
         if (owner > 4) return error.Torn;
+        last_owner = owner;
         if (owner < s.offsets.frame_owner_internal_min) {
             if (depth == limits.stack_depth_max) {
                 truncated = true;
@@ -975,9 +980,22 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     } else return error.Torn; // Longer than any real chain: a loop the detector has not closed yet.
 
     if (f.refcount != null and last_frame != 0 and !seen_live) return error.FrameFreed;
-    // 3.15: a complete chain ends at the thread's sentinel frame.
-    if (s.offsets.thread.base_frame != null) {
-        if (!truncated and last_frame != 0 and last_frame != thread.base_frame) return error.Torn;
+    // 3.15: a complete chain ends at the thread's sentinel frame; 3.12-3.14 at the entry frame
+    // the interpreter pushed when C first called into Python. A chain that stops at a Python
+    // frame instead lost the link to its caller during the read: a coroutine or generator that
+    // yielded (which clears its frame's `previous`) after the thread state was read. Reported,
+    // that would be a stack cut short; it is re-read instead. 3.11 has no entry frames, but a
+    // generator's frame (owner 1) is never a thread's first: something resumed it. (Only a
+    // thread whose target is a C function resuming a generator directly would have one, and
+    // its samples would count as failed.) Before 3.11 this tear is not detected.
+    if (!truncated and last_frame != 0) {
+        if (s.offsets.thread.base_frame != null) {
+            if (last_frame != thread.base_frame) return error.Torn;
+        } else if (f.owner != null) {
+            const generator_owned = last_owner == frame_owner_generator;
+            const entry = last_owner >= s.offsets.frame_owner_internal_min;
+            if (generator_owned or (s.offsets.minor() >= 12 and !entry)) return error.Torn;
+        }
     }
     try s.resolveCodes(depth);
     var ints = 2 * depth;
