@@ -103,9 +103,7 @@ fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64, pages: usi
     var segments: [limits.frame_read_ahead_pages]RemoteMemory.Segment = undefined;
     const count = cache.plan(page_address, segments[0..pages]);
     cache.reads += 1;
-    const pages_read = try memory.readSegments(segments[0..count]) / page_bytes;
-    if (pages_read == 0) return error.Unmapped;
-    cache.commit(segments[0..count], pages_read);
+    if (cache.commit(segments[0..count], try memory.readSegments(segments[0..count])) == 0) return error.Unmapped;
     return &cache.pages[slot];
 }
 
@@ -139,10 +137,18 @@ pub fn planPart(cache: *FrameCache, page_address: u64, from: usize, to: usize, s
     cache.drop(page_address);
 }
 
-/// Marks the first `segments_read` of the planned `segments` as cached.
-pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, segments_read: usize) void {
-    assert(segments_read <= segments.len);
-    for (segments[0..segments_read]) |segment| {
+/// Marks the planned `segments` that arrived whole in the `bytes_read` a read returned as cached
+/// (the kernel stops at the first unreadable byte, so they come first; bytes past the segments,
+/// read for other segments of the same call, are ignored). Returns how many.
+pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, bytes_read: usize) usize {
+    var bytes_left = bytes_read;
+    var whole: usize = 0;
+    for (segments) |segment| {
+        if (bytes_left < segment.buffer.len) break;
+        bytes_left -= segment.buffer.len;
+        whole += 1;
+    }
+    for (segments[0..whole]) |segment| {
         const slot = slotOf(segment.address);
         const from: usize = @intCast(segment.address % page_bytes);
         assert(from + segment.buffer.len <= page_bytes);
@@ -151,6 +157,7 @@ pub fn commit(cache: *FrameCache, segments: []const RemoteMemory.Segment, segmen
         cache.hi[slot] = @intCast(from + segment.buffer.len);
         cache.generations[slot] = cache.generation;
     }
+    return whole;
 }
 
 fn slotOf(page_address: u64) usize {
@@ -209,7 +216,7 @@ test "a page read in part serves views inside the part; a view outside it reads 
     var segments: [1]RemoteMemory.Segment = undefined;
     cache.planPart(page, 1024, 2048, &segments[0]);
     try std.testing.expectEqual(@as(usize, 1024), try memory.readSegments(&segments));
-    cache.commit(&segments, 1);
+    try std.testing.expectEqual(@as(usize, 1), cache.commit(&segments, 1024));
 
     // Inside the part: no system call.
     const inside = try cache.view(memory, page + 1024 + 64, 80, true);
@@ -226,8 +233,7 @@ test "a page read in part serves views inside the part; a view outside it reads 
     // A page below a part-read one: read-ahead does not stop at a page held only in part.
     cache.reset();
     cache.planPart(page - page_bytes, 0, 64, &segments[0]);
-    _ = try memory.readSegments(&segments);
-    cache.commit(&segments, 1);
+    try std.testing.expectEqual(@as(usize, 1), cache.commit(&segments, try memory.readSegments(&segments)));
     _ = try cache.view(memory, page + 8, 8, true);
     try std.testing.expectEqual(@as(u64, 2), cache.reads);
     const below = try cache.view(memory, page - page_bytes + 2048, 8, true);

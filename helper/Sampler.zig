@@ -327,19 +327,8 @@ const LeafPage = struct {
     /// Marks the code objects of this walk as recent.
     fn addCodes(slot: *LeafPage, codes: []const u64) void {
         for (codes) |code| {
-            const index: usize = if (std.mem.findScalar(u64, slot.codes[0..slot.code_count], code)) |found|
-                found
-            else if (slot.code_count < slot.codes.len) new: {
-                slot.code_count += 1;
-                break :new slot.code_count - 1;
-            } else full: {
-                // Full: the least recently used code makes room, unless this walk used them all.
-                const oldest = std.mem.indexOfMin(u32, &slot.code_walk);
-                if (slot.code_walk[oldest] == slot.walks) return;
-                break :full oldest;
-            };
-            slot.codes[index] = code;
-            slot.code_walk[index] = slot.walks;
+            const claimed = claimRecent(&slot.codes, &slot.code_walk, &slot.code_count, code, slot.walks) orelse return;
+            slot.code_walk[claimed.index] = slot.walks;
         }
     }
 
@@ -356,27 +345,35 @@ const LeafPage = struct {
         if (page == 0) return;
         const index: usize = if (slot.last_hot < slot.hot_count and slot.hot[slot.last_hot] == page)
             slot.last_hot
-        else if (std.mem.findScalar(u64, slot.hot[0..slot.hot_count], page)) |found|
-            found
-        else add: {
-            const index: usize = if (slot.hot_count < slot.hot.len) new: {
-                slot.hot_count += 1;
-                break :new slot.hot_count - 1;
-            } else full: {
-                // Full: the least recently used page makes room, unless this walk used them all.
-                const oldest = std.mem.indexOfMin(u32, &slot.hot_walk);
-                if (slot.hot_walk[oldest] == slot.walks) return;
-                break :full oldest;
-            };
-            slot.hot[index] = page;
-            slot.hot_lo[index] = @intCast(from);
-            slot.hot_hi[index] = @intCast(to);
-            break :add index;
+        else claim: {
+            const claimed = claimRecent(&slot.hot, &slot.hot_walk, &slot.hot_count, page, slot.walks) orelse return;
+            if (claimed.new) {
+                slot.hot_lo[claimed.index] = @intCast(from);
+                slot.hot_hi[claimed.index] = @intCast(to);
+            }
+            break :claim claimed.index;
         };
         slot.hot_lo[index] = @min(slot.hot_lo[index], @as(u16, @intCast(from)));
         slot.hot_hi[index] = @max(slot.hot_hi[index], @as(u16, @intCast(to)));
         slot.hot_walk[index] = slot.walks;
         slot.last_hot = @intCast(index);
+    }
+
+    /// The index of `key` among `keys[0..count]`, else a slot for it: a free one, or the least
+    /// recently used (by `used`, the walk that last used each), unless every key was used by
+    /// walk `this_walk` (then null). A new key is stored; `new` says so.
+    fn claimRecent(keys: []u64, used: []const u32, count: *u8, key: u64, this_walk: u32) ?struct { index: usize, new: bool } {
+        if (std.mem.findScalar(u64, keys[0..count.*], key)) |found| return .{ .index = found, .new = false };
+        const index: usize = if (count.* < keys.len) free: {
+            count.* += 1;
+            break :free count.* - 1;
+        } else full: {
+            const oldest = std.mem.indexOfMin(u32, used);
+            if (used[oldest] == this_walk) return null;
+            break :full oldest;
+        };
+        keys[index] = key;
+        return .{ .index = index, .new = true };
     }
 
     /// The bytes of hot page `index` to read: its used part, widened by the margin (the stack
@@ -844,15 +841,7 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
     s.prefetched_count = 0;
     const read = try s.memory.readSegments(segments[0 .. count + planned + codes.len + tid_segment]);
     if (read < prefix_bytes) return error.Unmapped;
-    // The kernel stops at the first unreadable byte: the parts wholly read come first.
-    var parts_read: usize = 0;
-    var part_bytes_left = read - prefix_bytes;
-    for (segments[count .. count + planned]) |segment| {
-        if (part_bytes_left < segment.buffer.len) break;
-        part_bytes_left -= segment.buffer.len;
-        parts_read += 1;
-    }
-    s.frame_cache.commit(segments[count .. count + planned], parts_read);
+    _ = s.frame_cache.commit(segments[count .. count + planned], read - prefix_bytes);
     if (read >= prefix_bytes + pages_bytes) s.prefetched_count = @min(codes.len, (read - prefix_bytes - pages_bytes) / code_size);
     const tid_read = tid_segment == 1 and read == prefix_bytes + pages_bytes + codes.len * code_size + 4;
 

@@ -85,13 +85,14 @@ pub const roots_refresh_interval_ns = 100 * std.time.ns_per_ms;
 /// frame objects before 3.11), read again together with its thread state: in steady state a
 /// walk then finds every frame already fetched.
 pub const hot_frame_pages = 64;
-/// Walks a hot page stays in the set without being used (a recursion that comes and goes).
+/// Walks a hot page or code object stays in its set without being used (a recursion that comes
+/// and goes, a program alternating between two phases).
 pub const hot_page_walks = 8;
 /// Bytes read beyond the top of a hot page's used part (a quarter as many below it): a stack
 /// that grows a little deeper than in recent walks is still found in the prefetched bytes. A
 /// walk that goes further misses once, reads the whole page, and widens the part for next time.
 pub const hot_part_margin_bytes = 256;
-/// Code objects of a thread's previous walk whose headers are read with its thread state.
+/// Code objects of a thread's recent walks whose headers are read with its thread state.
 pub const hot_codes_max = 32;
 /// Threads whose recent pages and code objects are remembered (`Sampler.LeafPage`), found by
 /// a hash of the thread state's address and at most `leaf_page_probes` slots of probing.

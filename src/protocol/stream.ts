@@ -12,9 +12,7 @@ import { MessageKind, type Message, type SampleMessage } from './messages.js';
 
 /** The largest unfinished message kept between chunks; a helper message is far smaller. */
 const PENDING_BYTES_MAX = 64 * 1024 * 1024;
-/** Arrays and maps nested deeper than this are not a helper message. */
-const NESTING_MAX = 16;
-/** `valueEnd`'s answer for a value that continues past the bytes at hand. */
+/** The answer for a message that continues past the bytes at hand. */
 const INCOMPLETE = -1;
 /** `fastSample`'s answer for bytes that are not a sample in the helper's own encoding. */
 const NOT_FAST = -2;
@@ -34,7 +32,7 @@ export class MessageSplitter {
     let at = 0;
     // Each iteration consumes one whole message or stops.
     while (at < data.length) {
-      let end = this.fastSample(data, at);
+      const end = this.fastSample(data, at);
       if (end >= 0) {
         const sample = this.sample as SampleMessage;
         this.sample = undefined;
@@ -42,16 +40,23 @@ export class MessageSplitter {
         at = end;
         continue;
       }
-      end = end === INCOMPLETE ? INCOMPLETE : valueEnd(data, at, 0);
       if (end === INCOMPLETE) break;
+      // Anything else: msgpackr decodes one value and says where it ended.
       let value: unknown;
+      let valueBytes = INCOMPLETE;
       try {
-        value = this.unpackr.unpack(data.subarray(at, end));
+        this.unpackr.unpackMultiple(data.subarray(at), (decoded: unknown, _start?: number, endAt?: number) => {
+          value = decoded;
+          valueBytes = endAt ?? INCOMPLETE;
+          return false;
+        });
       } catch (error) {
-        throw new ProtocolError(`undecodable helper output: ${(error as Error).message ?? String(error)}`);
+        const failure = error as { incomplete?: boolean; message?: string };
+        if (failure.incomplete !== true) throw new ProtocolError(`undecodable helper output: ${failure.message ?? String(error)}`);
       }
+      if (valueBytes === INCOMPLETE) break;
       this.onMessage(decodeMessage(value));
-      at = end;
+      at += valueBytes;
     }
     if (at < data.length) {
       const rest = data.subarray(at);
@@ -141,65 +146,4 @@ function readUint(data: Buffer): number {
   if (size === 2) return data.readUInt16BE(at + 1);
   if (size === 4) return data.readUInt32BE(at + 1);
   return data.readUInt32BE(at + 1) * 0x1_0000_0000 + data.readUInt32BE(at + 5);
-}
-
-/**
- * The end of the MessagePack value starting at `start`, or INCOMPLETE when the bytes at hand
- * stop inside it. Throws ProtocolError for a byte that starts no value or nesting deeper than
- * NESTING_MAX.
- */
-function valueEnd(data: Buffer, start: number, depth: number): number {
-  if (depth > NESTING_MAX) throw new ProtocolError(`a helper value nested more than ${NESTING_MAX} deep`);
-  if (start >= data.length) return INCOMPLETE;
-  const head = data[start];
-  const after = start + 1;
-  if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3) return after;
-  if (head >= 0xa0 && head <= 0xbf) return within(data, after + (head - 0xa0));
-  if (head >= 0x90 && head <= 0x9f) return elementsEnd(data, after, head - 0x90, depth);
-  if (head >= 0x80 && head <= 0x8f) return elementsEnd(data, after, 2 * (head - 0x80), depth);
-  switch (head) {
-    case 0xcc: case 0xd0: return within(data, after + 1);
-    case 0xcd: case 0xd1: return within(data, after + 2);
-    case 0xca: case 0xce: case 0xd2: return within(data, after + 4);
-    case 0xcb: case 0xcf: case 0xd3: return within(data, after + 8);
-    case 0xd4: return within(data, after + 2);
-    case 0xd5: return within(data, after + 3);
-    case 0xd6: return within(data, after + 5);
-    case 0xd7: return within(data, after + 9);
-    case 0xd8: return within(data, after + 17);
-    case 0xc4: case 0xd9: return sized(data, after, 1, 0);
-    case 0xc5: case 0xda: return sized(data, after, 2, 0);
-    case 0xc6: case 0xdb: return sized(data, after, 4, 0);
-    case 0xc7: return sized(data, after, 1, 1);
-    case 0xc8: return sized(data, after, 2, 1);
-    case 0xc9: return sized(data, after, 4, 1);
-    case 0xdc: return after + 2 > data.length ? INCOMPLETE : elementsEnd(data, after + 2, data.readUInt16BE(after), depth);
-    case 0xdd: return after + 4 > data.length ? INCOMPLETE : elementsEnd(data, after + 4, data.readUInt32BE(after), depth);
-    case 0xde: return after + 2 > data.length ? INCOMPLETE : elementsEnd(data, after + 2, 2 * data.readUInt16BE(after), depth);
-    case 0xdf: return after + 4 > data.length ? INCOMPLETE : elementsEnd(data, after + 4, 2 * data.readUInt32BE(after), depth);
-    default:
-      throw new ProtocolError(`undecodable helper output: byte 0x${head.toString(16)} starts no MessagePack value`);
-  }
-}
-
-function within(data: Buffer, end: number): number {
-  return end > data.length ? INCOMPLETE : end;
-}
-
-/** A payload whose length is a `lengthBytes` big-endian field, after `extraBytes` (an ext's type). */
-function sized(data: Buffer, after: number, lengthBytes: number, extraBytes: number): number {
-  if (after + lengthBytes > data.length) return INCOMPLETE;
-  const length = lengthBytes === 1 ? data[after] : lengthBytes === 2 ? data.readUInt16BE(after) : data.readUInt32BE(after);
-  return within(data, after + lengthBytes + extraBytes + length);
-}
-
-function elementsEnd(data: Buffer, first: number, count: number, depth: number): number {
-  let at = first;
-  // Each element takes at least one byte: a count beyond the bytes at hand is incomplete.
-  if (at + count > data.length) return INCOMPLETE;
-  for (let i = 0; i < count; i++) {
-    at = valueEnd(data, at, depth + 1);
-    if (at === INCOMPLETE) return INCOMPLETE;
-  }
-  return at;
 }
