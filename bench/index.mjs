@@ -24,7 +24,14 @@ import { CHROOT, RATES, ROOT, TOOLS, interpreters, outFile, prepareWorkloads } f
 const quick = process.argv.includes('--quick');
 const REPEATS = quick ? 1 : 3;
 const MATRIX_S = quick ? 0.5 : 1;
-const SWEEP_S = quick ? 0.5 : 2;
+/**
+ * Seconds of work per rate of the sweep: longer at 1 and 10 kHz, where the profiler's CPU is a
+ * few percent and its steady state (JIT warm-up over, half the run left out) needs seconds to
+ * show through this machine's noise.
+ */
+const SWEEP_S = quick ? { '1 kHz': 0.5, '10 kHz': 0.5, '100 kHz': 0.5, max: 0.5 } : { '1 kHz': 6, '10 kHz': 6, '100 kHz': 2, max: 2 };
+/** Where the steady state starts: half-way, at most 3 s in. */
+const steadyAfterS = (seconds) => Math.min(3, seconds / 2);
 const WORKLOAD_S = quick ? 1 : 1.5;
 const FORMAT_SAMPLES = quick ? 100_000 : 1_000_000;
 const RATE_HZ = { '1 kHz': 1000, '10 kHz': 10000, '100 kHz': 100000, max: NaN };
@@ -92,6 +99,24 @@ const interps = interpreters().filter((i) => !quick || ['pyenv 3.13.0', 'Debian 
 log('versions', versions);
 const reference = interps.find((i) => i.label === 'Debian 3.15' && i.present) ?? interps.find((i) => i.present);
 const SPEED = quick ? 1 : await calibrate(reference);
+
+/**
+ * The wake-up floor of this machine today: bench/wake_floor.zig sleeping to absolute deadlines
+ * and nothing else, at 1 and 10 kHz (3 runs of 3 s; one of 1 s in quick mode), as a share of a
+ * core. Every sampler that sleeps between samples pays at least this.
+ */
+function measureWakeFloor() {
+  const binary = path.join('/tmp/tachyon-bench', 'wake_floor');
+  execFileSync('python3', ['-m', 'ziglang', 'build-exe', path.join(ROOT, 'bench', 'wake_floor.zig'), '-O', 'ReleaseSafe', `-femit-bin=${binary}`], { stdio: 'inherit' });
+  const floor = {};
+  for (const [rate, hz] of [['1 kHz', 1000], ['10 kHz', 10000]]) {
+    floor[rate] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) floor[rate].push(Number(execFileSync(binary, [String(hz), quick ? '1' : '3']).toString().trim()));
+  }
+  return floor;
+}
+const wakeFloor = measureWakeFloor();
+log('wake-up floor, % of a core:', JSON.stringify(wakeFloor));
 log(`speed factor ${SPEED.toFixed(2)} (fixed-work workloads scaled to their nominal time on ${reference.label})`);
 /** The argument a workload gets for `seconds`: fixed-time workloads run that long; the others do that much nominal work, scaled to today's speed. */
 const workloadArg = (workload, seconds) => String(WORKLOADS.find((w) => w.name === workload)?.fixedTime ? seconds : +(seconds * SPEED).toFixed(3));
@@ -106,7 +131,7 @@ async function run(toolKey, interp, workload, seconds, rate) {
   const tool = TOOLS[toolKey];
   const out = outFile(`${toolKey}-${workload}.txt`);
   for (const f of [out, `${out}.mojo`, path.join(CHROOT, out), path.join(CHROOT, `${out}.mojo`)]) rmSync(f, { force: true });
-  const r = await measureRun(tool.command(interp, `${workload}.py`, [workloadArg(workload, seconds)], rate, out), { steadyAfterS: Math.min(1, seconds / 2) });
+  const r = await measureRun(tool.command(interp, `${workload}.py`, [workloadArg(workload, seconds)], rate, out), { steadyAfterS: steadyAfterS(seconds) });
   if (r.timedOut) return { ok: false, timedOut: true, why: `did not finish within ${TIMEOUT_MS / 1000} s (killed; not retried)` };
   if (r.result === null || r.exitCode !== 0) {
     const why = r.output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => /error|not|unsupported|fail/i.test(l))[0] ?? `exit ${r.exitCode}`;
@@ -172,7 +197,7 @@ log('configs', configs.map(configKey).join(', '));
 
 // 2 and 3. The rate sweep on the recursion workload, and every workload at 1 kHz, alternating.
 const cells = [
-  ...RATES.map((rate) => ({ workload: 'recursion', rate, seconds: SWEEP_S })),
+  ...RATES.map((rate) => ({ workload: 'recursion', rate, seconds: SWEEP_S[rate] })),
   ...WORKLOADS.filter((w) => w.name !== 'recursion').map((w) => ({ workload: w.name, rate: '1 kHz', seconds: WORKLOAD_S })),
 ];
 const runs = new Map();
@@ -305,6 +330,7 @@ const results = {
   repeats: REPEATS,
   seconds: { matrix: MATRIX_S, sweep: SWEEP_S, workload: WORKLOAD_S },
   speedFactor: SPEED,
+  wakeFloor,
   machine,
   versions,
   tools: Object.fromEntries(Object.entries(TOOLS).map(([k, t]) => [k, { label: t.label, maxRate: t.maxRate }])),

@@ -6,10 +6,10 @@
  * markers of docs/benchmarks.md. The CPU is that of Node.js and the helper together, from
  * `STEADY_AFTER_S` after the start to the target's exit (start-up and report writing are
  * one-time costs, measured in the main tables).
- * Usage: node bench/versions.mjs [--runs=2] [--seconds=3] [--steady-after=1.5] [--rates=1k,10k] [--print] [--quick]
+ * Usage: node bench/versions.mjs [--runs=2] [--seconds=6] [--steady-after=3] [--rates=1k,10k] [--print] [--quick]
  *   --quick: one 0.5 s run per cell, printed only; exits non-zero if a figure is missing.
- *   Longer runs (--seconds=12 --steady-after=4 --rates=1k --print) measure the CPU once Node.js
- *   has compiled its hot code, which the default 3 s runs mostly do not reach.
+ *   Longer runs (--seconds=12 --steady-after=4 --rates=1k --print) measure the CPU further from
+ *   the start, where Node.js compiles its hot code.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,9 +20,9 @@ import { interpreters, outFile, prepareWorkloads, ROOT, TOOLS } from './lib/tool
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
 const quick = args.quick === true;
 const runs = quick ? 1 : Number(args.runs ?? 2);
-const seconds = quick ? 0.5 : Number(args.seconds ?? 3);
-/** Node.js compiles its hot code in the first second or so; the steady rate is measured after. */
-const STEADY_AFTER_S = quick ? 0.2 : Number(args['steady-after'] ?? 1.5);
+const seconds = quick ? 0.5 : Number(args.seconds ?? 6);
+/** Node.js compiles its hot code over the first seconds of a run; the steady rate is measured after. */
+const STEADY_AFTER_S = quick ? 0.2 : Number(args['steady-after'] ?? 3);
 const RATE_NAMES = { '1k': '1 kHz', '10k': '10 kHz' };
 const rates = String(args.rates ?? '1k,10k').split(',').map((r) => {
   if (!(r in RATE_NAMES)) throw new Error(`versions: --rates takes 1k and/or 10k, not ${r}`);

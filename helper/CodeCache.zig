@@ -6,6 +6,13 @@
 //! function is never reported under an old name. Ids only grow, so clearing the cache when it
 //! is full (`limits.code_cache_entries_max`) never reuses an id. For a new code object this file
 //! reads its strings (`pep393.zig`) and raw line table and writes the `code` record.
+//!
+//! From 3.14 an interpreter counts code object deallocations (`Generation`). An entry checked
+//! against its header while the count stood at some value is still the same object as long as
+//! the count stands there (`trusted`): a frame can only name a code object that was alive after
+//! the count was read, and such an object cannot have been freed and replaced without moving
+//! it. The sampler reads the count before any frame of the walk, so the header read can be
+//! skipped, which saves a page of the target's memory per distinct code object per tick.
 
 const std = @import("std");
 const limits = @import("limits.zig");
@@ -42,10 +49,19 @@ pub const Fingerprint = struct {
     }
 };
 
+/// An interpreter's count of code object deallocations (3.14+ `_code_object_generation`), as
+/// read at the start of a walk.
+pub const Generation = struct {
+    interpreter: u64,
+    value: u64,
+};
+
 const Entry = struct {
     code_id: u32,
     fingerprint: Fingerprint,
     size_units: u64,
+    /// The count at the walk that last compared this entry with the object's header.
+    checked: ?Generation,
 };
 
 /// A code object's id and its bytecode size in code units.
@@ -72,20 +88,34 @@ pub fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!CodeCache {
     return cache;
 }
 
+/// The code object at `address` without reading its header: known if the cache checked it
+/// against its header in a walk that read the same `generation` (same interpreter, same count).
+pub fn trusted(cache: *const CodeCache, address: u64, generation: Generation) ?Known {
+    const entry = cache.map.getPtr(address) orelse return null;
+    const checked = entry.checked orelse return null;
+    if (checked.interpreter != generation.interpreter or checked.value != generation.value) return null;
+    return .{ .code_id = entry.code_id, .size_units = entry.size_units };
+}
+
 /// Returns the id and size of the code object at `address` whose header is `header`, writing a
-/// `code` record first if the object is new (or replaced).
+/// `code` record first if the object is new (or replaced). `generation` is the count read
+/// before the frame that named the object (null before 3.14).
 pub fn idFor(
     cache: *CodeCache,
     memory: RemoteMemory,
     offsets: *const PyOffsets,
     address: u64,
     header: []const u8,
+    generation: ?Generation,
     out: *Output,
     now_ns: u64,
 ) (RemoteMemory.Error || Output.Error)!Known {
     const fingerprint = Fingerprint.fromHeader(offsets, header);
     if (cache.map.getPtr(address)) |entry| {
-        if (std.meta.eql(entry.fingerprint, fingerprint)) return .{ .code_id = entry.code_id, .size_units = entry.size_units };
+        if (std.meta.eql(entry.fingerprint, fingerprint)) {
+            entry.checked = generation;
+            return .{ .code_id = entry.code_id, .size_units = entry.size_units };
+        }
     }
     // Before 3.11 the size is that of the `co_code` bytes object (bytes; 2 per code unit).
     const size_units = if (offsets.code.co_code != null)
@@ -107,7 +137,7 @@ pub fn idFor(
     const encoder = try out.begin(now_ns, wire.codeBytesMax(record));
     encoder.writeCode(record);
     try out.end();
-    cache.map.putAssumeCapacity(address, .{ .code_id = code_id, .fingerprint = fingerprint, .size_units = size_units });
+    cache.map.putAssumeCapacity(address, .{ .code_id = code_id, .fingerprint = fingerprint, .size_units = size_units, .checked = generation });
     return .{ .code_id = code_id, .size_units = size_units };
 }
 
@@ -155,3 +185,31 @@ fn orUnknown(err: RemoteMemory.Error, unknown: []const u8) error{ProcessGone}![]
     return if (err == error.ProcessGone) error.ProcessGone else unknown;
 }
 
+
+test "a code object is trusted without its header only at the generation it was compared at" {
+    const py_offsets = @import("py_offsets.zig");
+    const offsets = try py_offsets.fromBuiltin(py_offsets.builtinFor(12).?, 0x030c0000);
+    var cache: CodeCache = .{ .line_table = &.{}, .names = .{ &.{}, &.{}, &.{} }, .chars = &.{} };
+    defer cache.map.deinit(std.testing.allocator);
+    try cache.map.ensureTotalCapacity(std.testing.allocator, 4);
+
+    var header: [512]u8 = @splat(0);
+    std.mem.writeInt(u64, header[@intCast(offsets.code.name)..][0..8], 0x1000, .little);
+    std.mem.writeInt(u64, header[@intCast(offsets.code.filename)..][0..8], 0x2000, .little);
+    const address: u64 = 0x7f00_0000_0040;
+    cache.map.putAssumeCapacity(address, .{ .code_id = 7, .fingerprint = .fromHeader(&offsets, header[0..@intCast(offsets.code.size)]), .size_units = 30, .checked = null });
+
+    const seen: Generation = .{ .interpreter = 0x5000, .value = 41 };
+    try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, seen));
+    // The header matches the entry: no memory is read and nothing is written.
+    const known = try cache.idFor(.{ .pid = 0 }, &offsets, address, header[0..@intCast(offsets.code.size)], seen, undefined, 0);
+    try std.testing.expectEqual(@as(u32, 7), known.code_id);
+    try std.testing.expectEqual(@as(?Known, known), cache.trusted(address, seen));
+    // A code object freed since (the count moved), another interpreter's count, another address.
+    try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, .{ .interpreter = 0x5000, .value = 42 }));
+    try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, .{ .interpreter = 0x6000, .value = 41 }));
+    try std.testing.expectEqual(@as(?Known, null), cache.trusted(address + 64, seen));
+    // Compared without a count (before 3.14, --locals): trusted no more.
+    _ = try cache.idFor(.{ .pid = 0 }, &offsets, address, header[0..@intCast(offsets.code.size)], null, undefined, 0);
+    try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, seen));
+}

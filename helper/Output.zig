@@ -1,8 +1,9 @@
 //! Buffered stdout for the message stream.
 //!
 //! Messages are encoded straight into one fixed buffer (allocated at start-up). The buffer is
-//! written out when it is half full, when its oldest message has waited
-//! `limits.output_latency_ns_max`, and at the end, so the orchestrator sees samples promptly
+//! written out between ticks when its oldest message has waited `limits.output_latency_ns_max`
+//! or it holds `limits.output_flush_bytes` (less than a pipe holds, so that a write does not wait
+//! for the reader), when it is half full, and at the end: the orchestrator sees samples promptly
 //! without one `write` per message. A reader that went away (EPIPE; SIGPIPE is ignored by
 //! `main.zig`) surfaces as `error.OutputClosed`.
 
@@ -39,10 +40,11 @@ pub fn end(out: *Output) Error!void {
     if (out.encoder.len >= out.encoder.buffer.len / 2) try out.flush();
 }
 
-/// Writes the buffer out if its oldest message is due by `deadline_ns`.
+/// Writes the buffer out if its oldest message is due by `deadline_ns`, or it holds
+/// `limits.output_flush_bytes`.
 pub fn flushIfDue(out: *Output, deadline_ns: u64) Error!void {
     if (out.encoder.len == 0) return;
-    if (deadline_ns -| out.oldest_unflushed_ns >= limits.output_latency_ns_max) try out.flush();
+    if (out.encoder.len >= limits.output_flush_bytes or deadline_ns -| out.oldest_unflushed_ns >= limits.output_latency_ns_max) try out.flush();
 }
 
 pub fn flush(out: *Output) Error!void {

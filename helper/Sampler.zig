@@ -115,6 +115,9 @@ thread_bytes: []u8,
 prefetched_codes: [limits.hot_codes_max]u64 = @splat(0),
 prefetched_headers: []u8,
 prefetched_count: usize = 0,
+/// 3.14+: the interpreter's code generation as the current walk's thread state read found it
+/// (null when headers are always compared: older versions, `--locals`).
+walk_generation: ?CodeCache.Generation = null,
 
 stats: wire.Stats = .{ .time_ns = 0, .ticks_taken = 0, .ticks_failed = 0, .ticks_missed = 0, .retries = 0 },
 
@@ -152,7 +155,8 @@ pub fn init(
         .headers = try buffers.alloc(u8, limits.stack_depth_max * target.offsets.code.size),
         .header_segments = try gpa.alloc(RemoteMemory.Segment, limits.iovecs_max),
         .thread_bytes = try gpa.alloc(u8, limits.thread_state_bytes_max),
-        .thread_segments = try gpa.alloc(RemoteMemory.Segment, 8 + limits.hot_frame_pages + limits.hot_codes_max + 1),
+        // Interpreter words (4), thread state (1), interpreter probe (4), pages, headers, a tid.
+        .thread_segments = try gpa.alloc(RemoteMemory.Segment, 4 + 1 + 4 + limits.hot_frame_pages + limits.hot_codes_max + 1),
         .prefetched_headers = try gpa.alloc(u8, limits.hot_codes_max * target.offsets.code.size),
     };
 }
@@ -297,6 +301,10 @@ const LeafPage = struct {
     /// 3.8-3.10: the thread's `pthread_t` at its previous sample; its tid field is read in the
     /// same system call as the thread state.
     pthread: u64 = 0,
+    /// 3.14+: the code generation at this thread's previous read, and whether it had moved since
+    /// the read before: a program that keeps freeing code objects gets its headers prefetched.
+    generation: u64 = 0,
+    generation_moved: bool = true,
     /// The index of the page `addHot` saw last: consecutive frames mostly share a page.
     last_hot: u8 = 0,
 
@@ -740,25 +748,26 @@ fn leafPageOf(s: *Sampler, tstate: u64) *LeafPage {
 }
 
 /// The interpreter words read with each thread state: the GIL's `locked` and holder (when the
-/// thread state has no `holds_gil`) and the collector's flag. Words of the same structure
+/// thread state has no `holds_gil`), the collector's flag and (3.14+) the code generation,
+/// which must be read before the thread state (`readThreadState`). Words of the same structure
 /// within `span_bytes_max` of each other are read as one segment, which saves the kernel
 /// pinning the same page once per word.
 const InterpreterWords = struct {
-    const Word = enum { gil_locked, gil_holder, gc_collecting };
+    const Word = enum { gil_locked, gil_holder, gc_collecting, code_generation };
     const span_bytes_max = 512;
-    addresses: [3]u64,
-    sizes: [3]u8 = .{ 4, 8, 4 },
-    wanted: [3]bool,
+    addresses: [4]u64,
+    sizes: [4]u8 = .{ 4, 8, 4, 8 },
+    wanted: [4]bool,
     /// One span covering every wanted word, when they are close enough.
     span: [span_bytes_max]u8 = undefined,
     span_start: u64 = 0,
     span_used: bool = false,
-    separate: [3][8]u8 = @splat(@splat(0)),
+    separate: [4][8]u8 = @splat(@splat(0)),
 
-    fn init(gil: bool, gil_base: u64, gc_base: u64, o: anytype) InterpreterWords {
+    fn init(gil: bool, gil_base: u64, gc_base: u64, interpreter: u64, o: anytype) InterpreterWords {
         return .{
-            .addresses = .{ gil_base +% o.gil_locked, gil_base +% o.gil_holder, gc_base +% o.gc_collecting },
-            .wanted = .{ gil, gil, true },
+            .addresses = .{ gil_base +% o.gil_locked, gil_base +% o.gil_holder, gc_base +% o.gc_collecting, interpreter +% (o.code_generation orelse 0) },
+            .wanted = .{ gil, gil, true, o.code_generation != null },
         };
     }
 
@@ -776,9 +785,10 @@ const InterpreterWords = struct {
             segments[0] = .{ .address = low, .buffer = w.span[0..@intCast(high - low)] };
             return 1;
         }
+        // Separately, the code generation first (see `readThreadState`).
         var count: usize = 0;
-        for (w.addresses, w.sizes, w.wanted, 0..) |address, size, wanted, i| if (wanted) {
-            segments[count] = .{ .address = address, .buffer = w.separate[i][0..size] };
+        for ([_]usize{ 3, 0, 1, 2 }) |i| if (w.wanted[i]) {
+            segments[count] = .{ .address = w.addresses[i], .buffer = w.separate[i][0..w.sizes[i]] };
             count += 1;
         };
         return count;
@@ -799,18 +809,19 @@ const InterpreterWords = struct {
 fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) RemoteMemory.Error!ThreadState {
     const t = s.offsets.thread;
     const o = s.offsets.interpreter;
-    const bytes = s.thread_bytes;
-    // Thread state, the interpreter's GIL and collector words, the predicted frame pages, code
-    // headers and (3.8-3.10) a tid.
+    // The interpreter's words (GIL, collector, 3.14+ code generation), the thread state, the
+    // predicted frame pages, code headers and (3.8-3.10) a tid. The kernel copies the segments
+    // in order: the code generation comes before every frame, as `CodeCache.trusted` requires.
     const segments = s.thread_segments;
-    segments[0] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
-    var count: usize = 1;
     // 3.8-3.11 have one GIL, in `_PyRuntime`; later versions one per interpreter. The words
     // are read as one span where they lie close together in the same structure.
     const gil_base = if (o.gil_in_runtime) s.target.runtime_address else interpreter;
     const gc_base = if (o.gc_in_runtime) s.target.runtime_address else interpreter;
-    var words = InterpreterWords.init(t.holds_gil == null, gil_base, gc_base, o);
-    count += words.plan(segments[count..]);
+    var words = InterpreterWords.init(t.holds_gil == null, gil_base, gc_base, interpreter, o);
+    var count: usize = words.plan(segments);
+    const bytes = s.thread_bytes;
+    segments[count] = .{ .address = tstate, .buffer = bytes[0..@intCast(t.read_bytes)] };
+    count += 1;
     if (probing) count += s.probe.?.plan(o, segments[count..]);
     var prefix_bytes: usize = 0;
     for (segments[0..count]) |segment| prefix_bytes += segment.buffer.len;
@@ -824,8 +835,10 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
         s.frame_cache.planPart(page, part.from, part.to, &segments[count + i]);
         pages_bytes += part.to - part.from;
     }
+    // 3.14+: while the code generation holds still the headers are not needed (`resolveCodes`);
+    // they are prefetched only for a thread that saw it move at its previous read.
     const code_size: usize = @intCast(s.offsets.code.size);
-    const codes = slot.codes[0..slot.code_count];
+    const codes = if (s.trustsGeneration() and !slot.generation_moved) slot.codes[0..0] else slot.codes[0..slot.code_count];
     for (codes, 0..) |address, i| {
         s.prefetched_codes[i] = address;
         segments[count + planned + i] = .{ .address = address, .buffer = s.prefetched_headers[i * code_size ..][0..code_size] };
@@ -871,6 +884,13 @@ fn readThreadState(s: *Sampler, tstate: u64, interpreter: u64, probing: bool) Re
         .exc_state_previous = word(bytes, t.exc_state + s.offsets.exc_item.previous),
     };
     s.current_slot = slot;
+    s.walk_generation = null;
+    if (s.trustsGeneration()) {
+        const value = words.value(u64, .code_generation);
+        slot.generation_moved = value != slot.generation;
+        slot.generation = value;
+        s.walk_generation = .{ .interpreter = interpreter, .value = value };
+    }
     return state;
 }
 
@@ -901,6 +921,12 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
     var frame = thread.current_frame;
     for (0..limits.frame_chain_max) |_| {
         if (frame == 0) break;
+        // 3.15: the thread's sentinel ends every complete chain and holds no Python frame, so
+        // it is not read (its page would be one more per tick).
+        if (frame == thread.base_frame) {
+            last_frame = frame;
+            break;
+        }
         if (frame % 8 != 0 or detector.step(frame)) return error.Torn;
         if (hot_slot) |slot| {
             slot.addHotSpan(frame, f.read_bytes);
@@ -955,11 +981,10 @@ fn walk(s: *Sampler, thread: ThreadState) WalkError!usize {
                     depth += 1;
                 };
             }
-        } else if (s.options.native and depth > 0 and depth < limits.stack_depth_max and frame != thread.base_frame and
-            s.executables[depth - 1] != native_marker)
-        {
+        } else if (s.options.native and depth > 0 and depth < limits.stack_depth_max and s.executables[depth - 1] != native_marker) {
             // C called into Python here (an entry or C-stack shim frame, 3.12+): `<native>`,
-            // below the frames it called. Never a leaf; the 3.15 sentinel is no call.
+            // below the frames it called. Never a leaf (the 3.15 sentinel, no call, ended the
+            // walk above).
             s.executables[depth] = native_marker;
             s.instr_ptrs[depth] = 0;
             depth += 1;
@@ -1013,8 +1038,14 @@ fn writeLocals(s: *Sampler, now_ns: u64, thread_id: u64, frames: usize) (Output.
 /// The executable recorded for a `<native>` frame (`--native`): odd, so never an object.
 const native_marker: u64 = 1;
 
+/// Whether code headers may be skipped while the code generation holds still (3.14+; not with
+/// `--locals`, which reads the names in the headers).
+fn trustsGeneration(s: *const Sampler) bool {
+    return s.offsets.interpreter.code_generation != null and s.locals == null;
+}
+
 /// Turns the stack's executables into code ids and its instruction pointers into indexes,
-/// reading every distinct code header in one batch.
+/// reading the distinct code headers not trusted (`CodeCache.trusted`) in one batch.
 fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     s.distinct_depth = depth;
     const code_size: usize = @intCast(s.offsets.code.size);
@@ -1025,13 +1056,23 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
         _ = s.distinct.indexOf(executable);
     }
     const codes = s.distinct.addresses();
-    try s.readHeaders(codes, code_size);
+    // An id of 0 (ids start at 1) marks a code whose header must be read and compared.
+    for (codes, 0..) |address, i| {
+        const known: CodeCache.Known = if (s.walk_generation) |generation|
+            s.code_cache.trusted(address, generation) orelse .{ .code_id = 0, .size_units = 0 }
+        else
+            .{ .code_id = 0, .size_units = 0 };
+        s.distinct.ids[i] = known.code_id;
+        s.distinct.size_units[i] = known.size_units;
+    }
+    try s.readHeaders(codes, s.distinct.ids[0..codes.len], code_size);
     if (s.current_slot) |slot| slot.addCodes(codes);
 
     for (codes, 0..) |address, i| {
+        if (s.distinct.ids[i] != 0) continue;
         const header = s.headers[i * code_size ..][0..code_size];
         if (!try s.isCode(word(header, s.offsets.object.ob_type))) return error.Torn;
-        const known = try s.code_cache.idFor(s.memory, s.offsets, address, header, s.out, monotonicNs());
+        const known = try s.code_cache.idFor(s.memory, s.offsets, address, header, s.walk_generation, s.out, monotonicNs());
         s.distinct.ids[i] = known.code_id;
         s.distinct.size_units[i] = known.size_units;
     }
@@ -1071,13 +1112,14 @@ fn instrIndex(offsets: *const PyOffsets, code: u64, instr: u64) error{Torn}!u64 
     }
 }
 
-/// Reads `code_size` bytes at each address into `headers`: those read with the thread state
-/// are copied, the rest read in batches of `limits.iovecs_max`.
-fn readHeaders(s: *Sampler, codes: []const u64, code_size: usize) RemoteMemory.Error!void {
+/// Reads `code_size` bytes at each address whose id is still 0 into `headers`: those read with
+/// the thread state are copied, the rest read in batches of `limits.iovecs_max`.
+fn readHeaders(s: *Sampler, codes: []const u64, ids: []const u32, code_size: usize) RemoteMemory.Error!void {
     const segments = s.header_segments;
     const prefetched = s.prefetched_codes[0..s.prefetched_count];
     var pending: usize = 0;
-    for (codes, 0..) |address, i| {
+    for (codes, ids, 0..) |address, id, i| {
+        if (id != 0) continue;
         const buffer = s.headers[i * code_size ..][0..code_size];
         if (std.mem.findScalar(u64, prefetched, address)) |p| {
             @memcpy(buffer, s.prefetched_headers[p * code_size ..][0..code_size]);
@@ -1085,17 +1127,19 @@ fn readHeaders(s: *Sampler, codes: []const u64, code_size: usize) RemoteMemory.E
         }
         segments[pending] = .{ .address = address, .buffer = buffer };
         pending += 1;
-        if (pending == segments.len or i + 1 == codes.len) {
-            const read = try s.memory.readSegments(segments[0..pending]);
-            // A short batch: read the rest one by one, so that one bad address fails alone.
-            for (segments[read / code_size .. pending]) |segment| try s.memory.read(segment.address, segment.buffer);
+        if (pending == segments.len) {
+            try s.readPending(segments[0..pending], code_size);
             pending = 0;
         }
     }
-    if (pending > 0) {
-        const read = try s.memory.readSegments(segments[0..pending]);
-        for (segments[read / code_size .. pending]) |segment| try s.memory.read(segment.address, segment.buffer);
-    }
+    if (pending > 0) try s.readPending(segments[0..pending], code_size);
+}
+
+/// One batch of `readHeaders`; after a short read the rest is read one by one, so that one bad
+/// address fails alone.
+fn readPending(s: *Sampler, segments: []const RemoteMemory.Segment, code_size: usize) RemoteMemory.Error!void {
+    const read = try s.memory.readSegments(segments);
+    for (segments[read / code_size ..]) |segment| try s.memory.read(segment.address, segment.buffer);
 }
 
 /// Whether `ob_type` is the code type, learning its address from the first type named "code".

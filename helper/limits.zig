@@ -73,8 +73,14 @@ pub const struct_bytes_max = 1 << 20;
 pub const output_bytes = 2 * message_bytes_max;
 /// Largest encoded message: a `code` record with three names and a full line table.
 pub const message_bytes_max = line_table_bytes_max + 3 * name_bytes_max + 256;
-/// Longest time a message waits in the stdout buffer.
-pub const output_latency_ns_max = 100 * std.time.ns_per_ms;
+/// Longest time a message waits in the stdout buffer. Each flush wakes the orchestrator, whose
+/// cost per wake-up (its stream machinery, rarely hot enough to be optimized) was most of its CPU
+/// at 1 kHz with 100 ms; a helper killed by SIGKILL loses at most this much.
+pub const output_latency_ns_max = 500 * std.time.ns_per_ms;
+/// Bytes after which the stdout buffer is written out between ticks: half of a pipe's default
+/// 64 KiB, so that a write fits in the pipe instead of waiting for the orchestrator to read (at
+/// 10 kHz half a second of samples is about 280 KB, and a tick blocked in `write` is missed).
+pub const output_flush_bytes = 32 << 10;
 /// How often stdin is polled for end of file (`--stop-on-stdin-eof`).
 pub const stdin_poll_interval_ns = 20 * std.time.ns_per_ms;
 /// How often `/proc/PID/stat` is read to notice that the target exited.

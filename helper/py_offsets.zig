@@ -36,6 +36,9 @@ pub const PyOffsets = struct {
         gc_collecting: u64,
         /// 3.8: the collector's state is in `_PyRuntime`, not in the interpreter state.
         gc_in_runtime: bool = false,
+        /// 3.14+: `_code_object_generation` (u64), which every code object's deallocation
+        /// bumps first: while it holds still, no code object of the interpreter has been freed.
+        code_generation: ?u64 = null,
     },
     thread: struct {
         next: u64,
@@ -224,6 +227,7 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
             .gil_locked = try r.field(layout.gil_locked, 4, interpreter_size),
             .gil_holder = try r.field(layout.gil_holder, 8, interpreter_size),
             .gc_collecting = try r.field(layout.interpreter_gc, 8, interpreter_size) + try r.field(layout.gc_collecting, 4, gc_size),
+            .code_generation = if (layout.code_object_generation) |at| try r.field(at, 8, interpreter_size) else null,
         },
         .thread = .{
             .next = try r.field(layout.thread_next, 8, thread_size),
@@ -512,6 +516,7 @@ const RecordLayout = struct {
     threads_main: ?u16,
     gil_locked: u16,
     gil_holder: u16,
+    code_object_generation: ?u16 = null,
     thread_size: u16,
     thread_next: u16,
     current_frame: u16,
@@ -612,6 +617,7 @@ const RecordLayout = struct {
         .threads_main = 80,
         .gil_locked = 144,
         .gil_holder = 152,
+        .code_object_generation = 160,
         .thread_size = 176,
         .thread_next = 192,
         .current_frame = 208,
@@ -659,6 +665,7 @@ const RecordLayout = struct {
         .threads_main = 80,
         .gil_locked = 144,
         .gil_holder = 152,
+        .code_object_generation = 160,
         .thread_size = 176,
         .thread_next = 192,
         .current_frame = 208,
@@ -737,6 +744,7 @@ test "a 3.13.0 record gives the offsets the walker needs" {
     try testing.expectEqual(@as(u64, 272), offsets.thread.read_bytes);
     try testing.expectEqual(@as(u64, 120), offsets.thread.exc_info);
     try testing.expectEqual(@as(u64, 7600), offsets.interpreter.gc_collecting);
+    try testing.expectEqual(@as(?u64, null), offsets.interpreter.code_generation);
     try testing.expectEqual(@as(u64, 70), offsets.frame.owner);
     try testing.expectEqual(@as(u64, 200), offsets.code.co_code_adaptive);
     try testing.expectEqual(@as(u64, 40), offsets.unicode.ascii_data);

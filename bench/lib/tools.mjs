@@ -10,6 +10,12 @@ import path from 'node:path';
 import { readMojo } from './mojo.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+
+/** The node flags on the shebang line of dist/cli.js (`#!/usr/bin/env -S node FLAGS`). */
+export function cliNodeFlags() {
+  const shebang = readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8').split('\n', 1)[0];
+  return shebang.replace(/^#!\/usr\/bin\/env -S node\s*/, '').split(/\s+/).filter((flag) => flag.startsWith('--'));
+}
 export const CACHE = process.env.TACHYON_CACHE ?? path.join(homedir(), '.cache', 'tachyon');
 export const CHROOT = process.env.TACHYON_CHROOT ?? path.join(CACHE, 'sid');
 export const PEERS = path.join(CACHE, 'bench-peers');
@@ -96,11 +102,12 @@ const readOrEmpty = (file) => (existsSync(file) ? readFileSync(file, 'utf8') : '
 export const TOOLS = {
   tachyon: {
     label: 'Tachyon',
+    // Run as the `tachyon` command runs: with the node flags of dist/cli.js's shebang.
     maxRate: '200 kHz (its cap)',
     supports: (interp) => interp.present,
     version: () => JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
     command: (interp, script, args, rate, outFile) => [
-      process.execPath, path.join(ROOT, 'dist', 'cli.js'), 'run', '-a', '-r', String(rate === 'max' ? 200000 : RATE_HZ[rate]),
+      process.execPath, ...cliNodeFlags(), path.join(ROOT, 'dist', 'cli.js'), 'run', '-a', '-r', String(rate === 'max' ? 200000 : RATE_HZ[rate]),
       '--collapsed', '-o', outFile, '--python', pythonPath(interp), path.join(SHARED, script), ...args,
     ],
     samples: (outFile) => parseStackLines(readOrEmpty(outFile), (f) => (f.startsWith('tid:') ? null : funcOfColonFrame(f))),

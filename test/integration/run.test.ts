@@ -40,6 +40,21 @@ t.test(`run passes stdin, stdout, stderr, arguments and the exit code through ($
   t.match(result.stderr, 'to-stderr');
 });
 
+// The script runs under the launcher as `__main__` with module semantics, and an uncaught
+// exception's traceback shows only the script's frames, as `python script.py` would.
+for (const interpreter of [olderInterpreters()[0], main]) {
+  t.test(`an uncaught exception's traceback shows the script's frames only (${interpreter.label})`, async (t) => {
+    if (!interpreter.present) return t.fail(missingMessage(interpreter));
+    const result = await tachyon(['run', '--python', interpreter.python, '--collapsed', '-o', path.join(out, 'uncaught.txt'), `${fixtures}/uncaught.py`, 'x']);
+    t.equal(result.exitCode, 1, 'the exit code of an uncaught exception');
+    t.match(result.stdout, 'argv=x');
+    const traceback = result.stderr.slice(result.stderr.indexOf('Traceback (most recent call last):'));
+    const frames = [...traceback.matchAll(/^ {2}File "([^"]+)", line \d+, in (\S+)$/gm)].map((m) => `${path.basename(m[1])}:${m[2]}`);
+    t.same(frames, ['uncaught.py:<module>', 'uncaught.py:outer', 'uncaught.py:inner'], traceback);
+    t.match(traceback, /^LookupError: raised in inner$/m);
+  });
+}
+
 t.test(`run -m runs a module as __main__ with its arguments (${main.label})`, async (t) => {
   const file = path.join(out, 'module.txt');
   // -m finds modules relative to the working directory, as python -m does.
