@@ -753,10 +753,11 @@ fn leafPageOf(s: *Sampler, tstate: u64) *LeafPage {
 /// within `span_bytes_max` of each other are read as one segment, which saves the kernel
 /// pinning the same page once per word.
 const InterpreterWords = struct {
-    const Word = enum { gil_locked, gil_holder, gc_collecting, code_generation };
+    /// In reading order: the code generation first (see `readThreadState`).
+    const Word = enum { code_generation, gil_locked, gil_holder, gc_collecting };
     const span_bytes_max = 512;
     addresses: [4]u64,
-    sizes: [4]u8 = .{ 4, 8, 4, 8 },
+    sizes: [4]u8 = .{ 8, 4, 8, 4 },
     wanted: [4]bool,
     /// One span covering every wanted word, when they are close enough.
     span: [span_bytes_max]u8 = undefined,
@@ -766,8 +767,8 @@ const InterpreterWords = struct {
 
     fn init(gil: bool, gil_base: u64, gc_base: u64, interpreter: u64, o: anytype) InterpreterWords {
         return .{
-            .addresses = .{ gil_base +% o.gil_locked, gil_base +% o.gil_holder, gc_base +% o.gc_collecting, interpreter +% (o.code_generation orelse 0) },
-            .wanted = .{ gil, gil, true, o.code_generation != null },
+            .addresses = .{ interpreter +% (o.code_generation orelse 0), gil_base +% o.gil_locked, gil_base +% o.gil_holder, gc_base +% o.gc_collecting },
+            .wanted = .{ o.code_generation != null, gil, gil, true },
         };
     }
 
@@ -785,10 +786,9 @@ const InterpreterWords = struct {
             segments[0] = .{ .address = low, .buffer = w.span[0..@intCast(high - low)] };
             return 1;
         }
-        // Separately, the code generation first (see `readThreadState`).
         var count: usize = 0;
-        for ([_]usize{ 3, 0, 1, 2 }) |i| if (w.wanted[i]) {
-            segments[count] = .{ .address = w.addresses[i], .buffer = w.separate[i][0..w.sizes[i]] };
+        for (w.addresses, w.sizes, w.wanted, 0..) |address, size, wanted, i| if (wanted) {
+            segments[count] = .{ .address = address, .buffer = w.separate[i][0..size] };
             count += 1;
         };
         return count;
@@ -1058,12 +1058,9 @@ fn resolveCodes(s: *Sampler, depth: usize) WalkError!void {
     const codes = s.distinct.addresses();
     // An id of 0 (ids start at 1) marks a code whose header must be read and compared.
     for (codes, 0..) |address, i| {
-        const known: CodeCache.Known = if (s.walk_generation) |generation|
-            s.code_cache.trusted(address, generation) orelse .{ .code_id = 0, .size_units = 0 }
-        else
-            .{ .code_id = 0, .size_units = 0 };
-        s.distinct.ids[i] = known.code_id;
-        s.distinct.size_units[i] = known.size_units;
+        const known: ?CodeCache.Known = if (s.walk_generation) |generation| s.code_cache.trusted(address, generation) else null;
+        s.distinct.ids[i] = if (known) |k| k.code_id else 0;
+        s.distinct.size_units[i] = if (known) |k| k.size_units else 0;
     }
     try s.readHeaders(codes, s.distinct.ids[0..codes.len], code_size);
     if (s.current_slot) |slot| slot.addCodes(codes);
