@@ -2,11 +2,11 @@
  * ProfileBuilder: the only code that creates a Profile. It interns strings, functions, frames and
  * stacks as samples arrive, so memory grows with the number of distinct stacks, not samples.
  * `finish()` hands out the finished, read-only Profile. It knows nothing of the helper protocol
- * (that is `recorder.ts`) nor of any output format.
+ * (that is `profile-assembler.ts`) nor of any output format.
  */
 import { PairIndex } from './pair-index.js';
 import { StringTable } from './string-table.js';
-import type { FuncKind, Profile, ProfileMeta, SampleTable, StackIndex, ThreadProfile } from './profile.js';
+import { PSEUDO_FILE, type FuncKind, type Profile, type ProfileMeta, type PseudoFrameName, type SampleTable, type StackIndex, type ThreadProfile } from './profile.js';
 
 export class ProfileBuilder {
   private readonly strings = new StringTable();
@@ -56,6 +56,11 @@ export class ProfileBuilder {
     return index;
   }
 
+  /** The frame of a pseudo-frame (`<GC>`, `<native>`, `<truncated>`). */
+  pseudoFrame(name: PseudoFrameName): number {
+    return this.frame(this.func(name, PSEUDO_FILE, 0, 'pseudo'), 0);
+  }
+
   /** The stack made of `framesLeafFirst`, interned root first. An empty list is stack -1. */
   stack(framesLeafFirst: readonly number[]): StackIndex {
     let parent = -1;
@@ -76,6 +81,7 @@ export class ProfileBuilder {
     return index;
   }
 
+  /** `status`: SampleStatus bits. */
   addSample(tid: number, timeUs: number, status: number, stack: StackIndex): void {
     let thread = this.threads.get(tid);
     if (thread === undefined) {

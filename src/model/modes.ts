@@ -1,28 +1,24 @@
 /**
- * Profiling modes: which samples a profile keeps, decided from each sample's thread status bits
- * (docs/protocol.md). `wall` keeps every sample; `cpu` only those of a thread on a CPU (from the
+ * Profiling modes: which samples a profile keeps, decided from each sample's SampleStatus bits. `wall` keeps every sample; `cpu` only those of a thread on a CPU (from the
  * OS thread state, which the helper reads only when asked: `--cpu-state`); `gil` only those of
  * the thread holding the GIL; `exception` only those of a thread handling an exception.
  */
-import { ThreadStatus } from '../protocol/messages.js';
+import { SampleStatus } from './profile.js';
 
 export const PROFILE_MODES = ['wall', 'cpu', 'gil', 'exception'] as const;
 export type ProfileMode = (typeof PROFILE_MODES)[number];
 
-/** The function name of the pseudo-frame put on top of a stack while the collector runs. */
-export const GC_FRAME_NAME = '<GC>';
-
-/** Whether a sample with these status bits belongs in a profile of this mode. */
+/** Whether a sample with these SampleStatus bits belongs in a profile of this mode. */
 export function keepsSample(mode: ProfileMode, status: number): boolean {
   switch (mode) {
     case 'wall':
       return true;
     case 'cpu':
-      return (status & ThreadStatus.onCpu) !== 0;
+      return (status & SampleStatus.onCpu) !== 0;
     case 'gil':
-      return (status & ThreadStatus.hasGil) !== 0;
+      return (status & SampleStatus.hasGil) !== 0;
     case 'exception':
-      return (status & ThreadStatus.hasException) !== 0;
+      return (status & SampleStatus.hasException) !== 0;
   }
 }
 

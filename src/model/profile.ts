@@ -15,8 +15,38 @@ export type FrameIndex = number;
 /** -1 is the empty stack (the parent of a root frame). */
 export type StackIndex = number;
 
-/** `python` for code objects; `pseudo` for markers such as `<truncated>` that have no source. */
+/** `python` for code objects; `pseudo` for the pseudo-frames below, which have no source. */
 export type FuncKind = 'python' | 'pseudo';
+
+/**
+ * A sample's thread status, as bit flags. The values are the helper's status bits
+ * (docs/protocol.md), which the profile assembler checks at compile time where it translates
+ * them, so the jsonl format writes them out as they are.
+ */
+export const SampleStatus = {
+  hasGil: 1,
+  onCpu: 2,
+  /** The thread's OS state was not read (no `--mode cpu`), or could not be: neither on nor off a CPU. */
+  cpuUnknown: 4,
+  hasException: 16,
+  mainThread: 32,
+  gcCollecting: 64,
+} as const;
+
+/** The file name of every pseudo function: no code object has it. */
+export const PSEUDO_FILE = '~';
+
+/** The names of the pseudo-frames: functions of kind `pseudo`, standing for what has no code object. */
+export const PseudoFrame = {
+  /** On top of a stack sampled while the garbage collector runs (unless turned off). */
+  gc: '<GC>',
+  /** Where C code called into Python (`--native`). */
+  native: '<native>',
+  /** The root of a stack cut at the helper's depth limit: its callers were never sent. */
+  truncated: '<truncated>',
+  // Async task stacks will add `<task>` here.
+} as const;
+export type PseudoFrameName = (typeof PseudoFrame)[keyof typeof PseudoFrame];
 
 export interface ProfileMeta {
   formatVersion: typeof PROFILE_FORMAT_VERSION;
@@ -67,7 +97,7 @@ export interface SampleTable {
   stack: StackIndex[];
   /** Since the first tick, in microseconds. */
   timeUs: number[];
-  /** The helper's thread status bits (docs/protocol.md). */
+  /** SampleStatus bits. */
   status: number[];
   length: number;
 }

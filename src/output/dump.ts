@@ -3,8 +3,13 @@
  * style of CPython's `profiling.sampling dump`, or the same as JSON for programs. Pure: it reads
  * the profile of one tick plus thread names and source lines looked up by the caller.
  */
-import { framesRootFirst, type Profile } from '../model/profile.js';
-import { ThreadStatus, type FrameLocal } from '../protocol/messages.js';
+import { framesRootFirst, PSEUDO_FILE, PseudoFrame, SampleStatus, type Profile } from '../model/profile.js';
+
+/** A bound local variable of a frame: its name and a short repr of its value. */
+export interface FrameLocal {
+  name: string;
+  repr: string;
+}
 
 export interface DumpContext {
   /** Thread name by native id, when known. */
@@ -39,15 +44,15 @@ export interface Dump {
   threads: DumpThread[];
 }
 
-/** The labels of a status bit set, in the stdlib's order; `idle` when nothing else applies. */
+/** The labels of a SampleStatus bit set, in the stdlib's order; `idle` when nothing else applies. */
 export function statusLabels(status: number): string[] {
   const labels: string[] = [];
-  if (status & ThreadStatus.mainThread) labels.push('main thread');
-  if (status & ThreadStatus.hasGil) labels.push('has GIL');
-  if (status & ThreadStatus.onCpu) labels.push('on CPU');
-  if (status & ThreadStatus.hasException) labels.push('has exception');
-  if (status & ThreadStatus.gcCollecting) labels.push('collecting garbage');
-  const busy = ThreadStatus.hasGil | ThreadStatus.onCpu | ThreadStatus.hasException | ThreadStatus.cpuUnknown;
+  if (status & SampleStatus.mainThread) labels.push('main thread');
+  if (status & SampleStatus.hasGil) labels.push('has GIL');
+  if (status & SampleStatus.onCpu) labels.push('on CPU');
+  if (status & SampleStatus.hasException) labels.push('has exception');
+  if (status & SampleStatus.gcCollecting) labels.push('collecting garbage');
+  const busy = SampleStatus.hasGil | SampleStatus.onCpu | SampleStatus.hasException | SampleStatus.cpuUnknown;
   if ((status & busy) === 0) labels.push('idle');
   return labels;
 }
@@ -61,7 +66,8 @@ export function buildDump(profile: Profile, context: DumpContext): Dump {
     const rootFirst = framesRootFirst(profile, stack);
     // The helper counts frames from the leaf; a `<GC>` frame on top is the model's, not the helper's.
     const leaf = rootFirst[rootFirst.length - 1];
-    const helperFrames = leaf !== undefined && strings[funcs.name[frames.func[leaf]]] === '<GC>' ? rootFirst.length - 1 : rootFirst.length;
+    const gcOnTop = leaf !== undefined && funcs.kind[frames.func[leaf]] === 'pseudo' && strings[funcs.name[frames.func[leaf]]] === PseudoFrame.gc;
+    const helperFrames = gcOnTop ? rootFirst.length - 1 : rootFirst.length;
     return {
       tid: thread.tid,
       name: context.threadNames.get(thread.tid) ?? null,
@@ -87,7 +93,7 @@ export function writeDumpText(dump: Dump): string {
     const lines = [`${head} (${[...thread.status, 'most recent call last'].join(', ').replace(/, most recent/, '; most recent')}):`];
     if (thread.frames.length === 0) lines.push('  No Python frames');
     for (const frame of thread.frames) {
-      if (frame.file === '~') {
+      if (frame.file === PSEUDO_FILE) {
         lines.push(`  ${frame.func}`);
         continue;
       }

@@ -3,11 +3,10 @@
  * format version the stdlib profiler writes (meta.version 32, preprocessedProfileVersion 57) and
  * with its categories, so the two files read alike: one thread object per sampled thread with
  * its own func, frame, stack and resource tables, a shared string array, samples with their
- * times, and interval markers for the thread status bits the helper recorded. Pure.
+ * times, and interval markers for the samples' status bits. Pure.
  */
 import { StringTable } from '../model/string-table.js';
-import type { Profile, ThreadProfile } from '../model/profile.js';
-import { ThreadStatus } from '../protocol/messages.js';
+import { SampleStatus, type Profile, type ThreadProfile } from '../model/profile.js';
 import { basename } from './file-names.js';
 
 export const GECKO_VERSION = 32;
@@ -32,7 +31,7 @@ const CATEGORIES = [
  * clear. Bits not listed here (unknown, or added to the protocol later) make no markers.
  */
 const STATUS_MARKERS: { bit: number; whenSet: string; whenClear: string; category: number }[] = [
-  { bit: ThreadStatus.hasGil, whenSet: 'Has GIL', whenClear: 'No GIL', category: Category.gil },
+  { bit: SampleStatus.hasGil, whenSet: 'Has GIL', whenClear: 'No GIL', category: Category.gil },
 ];
 
 /** A Python function the Firefox Profiler shows as "JS" (ours): a real source file, not `<frozen …>`. */
@@ -160,7 +159,7 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
   }
 
   let isMainThread = false;
-  for (let i = 0; i < samples.length && !isMainThread; i++) isMainThread = (samples.status[i] & ThreadStatus.mainThread) !== 0;
+  for (let i = 0; i < samples.length && !isMainThread; i++) isMainThread = (samples.status[i] & SampleStatus.mainThread) !== 0;
   return {
     name: thread.name ?? `Thread-${thread.tid}`,
     isMainThread,

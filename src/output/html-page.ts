@@ -3,7 +3,7 @@
  * the command layer and passed in), filling a template, escaping text and embedding JSON safely
  * inside a page, and the facts of a run shown in each report's side panel. Pure.
  */
-import { sampleCount, type Profile } from '../model/profile.js';
+import { sampleCount, SampleStatus, type Profile } from '../model/profile.js';
 
 /** The files an HTML report is made of, read at the edge (commands/report-assets.ts). */
 export interface ReportAssets {
@@ -43,10 +43,6 @@ export function template(assets: ReportAssets, name: string): string {
   return text;
 }
 
-/** Thread status bits (docs/protocol.md). */
-const STATUS_HAS_GIL = 1;
-const STATUS_MAIN_THREAD = 32;
-
 export interface RunFacts {
   target: string;
   pid: number;
@@ -77,8 +73,8 @@ export function runFacts(profile: Profile): RunFacts {
     let main = false;
     for (let i = 0; i < t.samples.length; i++) {
       const status = t.samples.status[i];
-      if (status & STATUS_HAS_GIL) threadGil++;
-      if (status & STATUS_MAIN_THREAD) main = true;
+      if (status & SampleStatus.hasGil) threadGil++;
+      if (status & SampleStatus.mainThread) main = true;
     }
     gil += threadGil;
     return { tid: t.tid, name: t.name ?? null, samples: t.samples.length, main, gilShare: t.samples.length > 0 ? threadGil / t.samples.length : 0 };

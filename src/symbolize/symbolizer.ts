@@ -6,6 +6,7 @@
  * `run` shows only the user's program.
  */
 import type { ProfileBuilder } from '../model/builder.js';
+import { PseudoFrame } from '../model/profile.js';
 import { NATIVE_INSTR_INDEX, TRUNCATION_CODE_ID, type CodeMessage } from '../protocol/messages.js';
 import { PairIndex } from '../model/pair-index.js';
 import { decodeForVersion, lookupLocation, type LocationTable } from './line-table.js';
@@ -39,7 +40,7 @@ export class Symbolizer {
     private readonly builder: ProfileBuilder,
     private readonly pythonVersionHex: number,
   ) {
-    this.truncatedFrame = builder.frame(builder.func('<truncated>', '~', 0, 'pseudo'), 0);
+    this.truncatedFrame = builder.pseudoFrame(PseudoFrame.truncated);
   }
 
   addCode(record: CodeMessage): void {
@@ -57,7 +58,7 @@ export class Symbolizer {
   resolve(codeId: number, instrIndex: number): number {
     if (codeId === TRUNCATION_CODE_ID) {
       if (instrIndex !== NATIVE_INSTR_INDEX) return CUT_TRUNCATED;
-      if (this.nativeFrame === -1) this.nativeFrame = this.builder.frame(this.builder.func('<native>', '~', 0, 'pseudo'), 0);
+      if (this.nativeFrame === -1) this.nativeFrame = this.builder.pseudoFrame(PseudoFrame.native);
       return this.nativeFrame;
     }
     const code = this.codes.get(codeId);

@@ -4,7 +4,7 @@
  * `<name>`. The inverse of the collapsed writer, so round trips are a test in themselves.
  */
 import { ProfileBuilder } from '../../src/model/builder.js';
-import { PROFILE_FORMAT_VERSION, type Profile, type ProfileMeta } from '../../src/model/profile.js';
+import { PROFILE_FORMAT_VERSION, PSEUDO_FILE, type Profile, type ProfileMeta } from '../../src/model/profile.js';
 
 export function testMeta(overrides: Partial<ProfileMeta> = {}): ProfileMeta {
   return {
@@ -35,7 +35,7 @@ export function profileFromText(text: string, meta: Partial<ProfileMeta> = {}): 
     const parts = line.slice(0, space).split(';');
     const tid = Number(parts[0].replace(/^tid:/, ''));
     const frames = parts.slice(1).map((label) => {
-      if (label.startsWith('<')) return builder.frame(builder.func(label, '~', 0, 'pseudo'), 0);
+      if (label.startsWith('<')) return builder.frame(builder.func(label, PSEUDO_FILE, 0, 'pseudo'), 0);
       const [file, name, lineNo] = label.split(':');
       return builder.frame(builder.func(name, file, 1, 'python'), Number(lineNo));
     });

@@ -1,10 +1,10 @@
 /**
  * Profiling modes: which samples each mode keeps, given the helper's status bits, and what the
- * Recorder does with them (filtered samples counted, `<GC>` frames on top unless turned off).
+ * ProfileAssembler does with them (filtered samples counted, `<GC>` frames on top unless turned off).
  */
 import t from 'tap';
 import { keepsSample, needsCpuState, PROFILE_MODES } from '../../../src/model/modes.js';
-import { Recorder } from '../../../src/model/recorder.js';
+import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
 import { MessageKind, PROTOCOL_VERSION, ThreadStatus, type Message } from '../../../src/protocol/messages.js';
 import { writeCollapsed } from '../../../src/output/collapsed.js';
 
@@ -31,12 +31,12 @@ const code: Message = { kind: MessageKind.code, codeId: 1, filename: '/w/x.py', 
 const sample = (status: number): Message => ({ kind: MessageKind.sample, timeNs: 1000, threadId: 7, status, frames: [1, 0] });
 
 function record(options: { mode?: 'wall' | 'gil'; gc?: boolean }, statuses: number[]) {
-  const recorder = new Recorder({ toolVersion: 'test', argv: [], ...options });
+  const recorder = new ProfileAssembler({ toolVersion: 'test', argv: [], ...options });
   for (const m of [hello, code, ...statuses.map(sample)]) recorder.feed(m);
   return recorder.finish('stop_requested');
 }
 
-t.test('the Recorder filters by mode and counts what it left out', async (t) => {
+t.test('the ProfileAssembler filters by mode and counts what it left out', async (t) => {
   const profile = record({ mode: 'gil' }, [ThreadStatus.hasGil, 0, 0, ThreadStatus.hasGil | ThreadStatus.onCpu]);
   t.equal(profile.meta.mode, 'gil');
   t.equal(profile.meta.samplesFilteredOut, 2);

@@ -4,13 +4,13 @@
  */
 import t from 'tap';
 import { statusLabels, writeDumpJson, writeDumpText, type Dump } from '../../../src/output/dump.js';
-import { ThreadStatus } from '../../../src/protocol/messages.js';
+import { SampleStatus } from '../../../src/model/profile.js';
 
 t.test('status labels', async (t) => {
-  t.same(statusLabels(ThreadStatus.mainThread | ThreadStatus.hasGil | ThreadStatus.onCpu), ['main thread', 'has GIL', 'on CPU']);
-  t.same(statusLabels(ThreadStatus.hasException | ThreadStatus.cpuUnknown), ['has exception']);
+  t.same(statusLabels(SampleStatus.mainThread | SampleStatus.hasGil | SampleStatus.onCpu), ['main thread', 'has GIL', 'on CPU']);
+  t.same(statusLabels(SampleStatus.hasException | SampleStatus.cpuUnknown), ['has exception']);
   t.same(statusLabels(0), ['idle']);
-  t.same(statusLabels(ThreadStatus.cpuUnknown), [], 'unknown is never printed, and is not idle');
+  t.same(statusLabels(SampleStatus.cpuUnknown), [], 'unknown is never printed, and is not idle');
 });
 
 const dump: Dump = {

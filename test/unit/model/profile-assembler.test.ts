@@ -1,10 +1,10 @@
 /**
- * Recorder and Symbolizer: helper messages in, a Profile out. Covers line lookup through real
+ * ProfileAssembler and Symbolizer: helper messages in, a Profile out. Covers line lookup through real
  * 3.13 location tables, launcher frames being cut, the truncation marker, counters, code ids
  * reused by the helper for a replaced code object, and protocol violations.
  */
 import t from 'tap';
-import { Recorder } from '../../../src/model/recorder.js';
+import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
 import { MessageKind, PROTOCOL_VERSION, type Message } from '../../../src/protocol/messages.js';
 import { writeCollapsed } from '../../../src/output/collapsed.js';
 import { LAUNCHER_FILENAME } from '../../../src/symbolize/symbolizer.js';
@@ -21,8 +21,8 @@ const code = (codeId: number, filename: string, qualname: string, firstLine: num
 });
 const sample = (timeNs: number, frames: number[], threadId = 77): Message => ({ kind: MessageKind.sample, timeNs, threadId, status: 32, frames });
 
-function record(messages: Message[]): Recorder {
-  const recorder = new Recorder({ toolVersion: 'test', argv: ['x.py'] });
+function record(messages: Message[]): ProfileAssembler {
+  const recorder = new ProfileAssembler({ toolVersion: 'test', argv: ['x.py'] });
   for (const m of messages) recorder.feed(m);
   return recorder;
 }
