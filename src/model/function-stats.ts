@@ -4,7 +4,8 @@
  * stack (cumulative, counted once per sample even under recursion), plus caller edges. Pure;
  * derived from the Profile alone.
  */
-import type { Profile } from './profile.js';
+import { keyTotals, stackCounts } from './call-tree.js';
+import { sampleCount, type Profile } from './profile.js';
 
 export interface FunctionStat {
   file: string;
@@ -27,13 +28,14 @@ export interface FunctionStats {
 }
 
 export function functionStats(profile: Profile): FunctionStats {
-  const byKey = new Map<string, FunctionStat>();
   const { frame: stackFrame, parent } = profile.stacks;
   const { func: frameFunc, line: frameLine } = profile.frames;
 
-  // One key per frame, computed once.
+  // One key per frame, computed once; positions numbered in order of first use for call-tree.ts.
   const frameKey: string[] = new Array(profile.frames.length);
-  const frameStat: FunctionStat[] = new Array(profile.frames.length);
+  const statOfFrame = new Int32Array(profile.frames.length);
+  const stats: FunctionStat[] = [];
+  const statIndex = new Map<string, number>();
   for (let f = 0; f < profile.frames.length; f++) {
     const func = frameFunc[f];
     const file = profile.strings[profile.funcs.file[func]];
@@ -41,40 +43,30 @@ export function functionStats(profile: Profile): FunctionStats {
     const line = frameLine[f];
     const key = functionKey(file, line, name);
     frameKey[f] = key;
-    let stat = byKey.get(key);
-    if (stat === undefined) {
-      stat = { file, line, name, direct: 0, cumulative: 0, callers: new Map() };
-      byKey.set(key, stat);
+    let index = statIndex.get(key);
+    if (index === undefined) {
+      statIndex.set(key, (index = stats.length));
+      stats.push({ file, line, name, direct: 0, cumulative: 0, callers: new Map() });
     }
-    frameStat[f] = stat;
+    statOfFrame[f] = index;
   }
 
-  // Count per distinct stack first: far fewer stacks than samples in any real profile.
-  const stackSamples = new Map<number, number>();
-  let totalSamples = 0;
-  for (const thread of profile.threads) {
-    const s = thread.samples;
-    for (let i = 0; i < s.length; i++) stackSamples.set(s.stack[i], (stackSamples.get(s.stack[i]) ?? 0) + 1);
-    totalSamples += s.length;
-  }
+  // Direct and cumulative samples per position (recursion counted once).
+  const { self, cumulative } = keyTotals(profile, statOfFrame, stats.length);
+  stats.forEach((stat, i) => {
+    stat.direct = self[i];
+    stat.cumulative = cumulative[i];
+  });
 
-  const seen = new Set<FunctionStat>();
-  for (const [stack, count] of stackSamples) {
-    seen.clear();
-    frameStat[stackFrame[stack]].direct += count;
-    for (let s = stack; s !== -1; s = parent[s]) {
-      const stat = frameStat[stackFrame[s]];
-      if (!seen.has(stat)) {
-        seen.add(stat);
-        stat.cumulative += count;
-      }
-      const p = parent[s];
-      if (p !== -1) {
-        const callerKey = frameKey[stackFrame[p]];
-        stat.callers.set(callerKey, (stat.callers.get(callerKey) ?? 0) + count);
-      }
+  // Caller edges: every call on the stack counts, each distinct stack walked once.
+  for (const [stack, count] of stackCounts(profile.threads)) {
+    for (let s = stack; parent[s] !== -1; s = parent[s]) {
+      const stat = stats[statOfFrame[stackFrame[s]]];
+      const callerKey = frameKey[stackFrame[parent[s]]];
+      stat.callers.set(callerKey, (stat.callers.get(callerKey) ?? 0) + count);
     }
   }
-  for (const [key, stat] of byKey) if (stat.cumulative === 0) byKey.delete(key);
-  return { byKey, totalSamples };
+  const byKey = new Map<string, FunctionStat>();
+  for (const [key, i] of statIndex) if (stats[i].cumulative > 0) byKey.set(key, stats[i]);
+  return { byKey, totalSamples: sampleCount(profile) };
 }

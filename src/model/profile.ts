@@ -24,12 +24,17 @@ export type FuncKind = 'python' | 'pseudo';
  * them, so the jsonl format writes them out as they are.
  */
 export const SampleStatus = {
+  /** The thread held the GIL. */
   hasGil: 1,
+  /** The thread was on a CPU (read only in `--mode cpu`). */
   onCpu: 2,
-  /** The thread's OS state was not read (no `--mode cpu`), or could not be: neither on nor off a CPU. */
+  /** The thread's OS state was not read, or could not be: neither on nor off a CPU. */
   cpuUnknown: 4,
+  /** The thread was handling an exception. */
   hasException: 16,
+  /** The interpreter's main thread. */
   mainThread: 32,
+  /** The garbage collector was running (the `<GC>` pseudo-frame's cue). */
   gcCollecting: 64,
 } as const;
 
@@ -120,6 +125,14 @@ export interface Profile {
   frames: FrameTable;
   stacks: StackTable;
   threads: ThreadProfile[];
+}
+
+/**
+ * Whether a function's file name is a file the target could read: not empty, not `<…>` (frozen
+ * modules, `<string>`, `<stdin>`, the launcher) and not `[…]`. The one rule for every writer.
+ */
+export function isSourceFile(file: string): boolean {
+  return file !== '' && !file.startsWith('<') && !file.startsWith('[');
 }
 
 /** Walks a stack from its leaf to its root, yielding frame indexes (leaf first). */

@@ -4,9 +4,9 @@
  * file names shortened to their base name, lines sorted by count (descending), then text.
  * Pseudo frames (`<truncated>`) appear by name alone.
  */
+import { stackCounts } from '../model/call-tree.js';
 import type { Profile } from '../model/profile.js';
 import { basename } from './file-names.js';
-
 
 /** The text of one frame as the collapsed format writes it. */
 export function collapsedFrameLabel(profile: Profile, frame: number): string {
@@ -48,10 +48,7 @@ export function writeCollapsed(profile: Profile): string {
   // get their text. Different stacks can print alike (columns, same base name), so texts are
   // merged after.
   for (const thread of profile.threads) {
-    const s = thread.samples;
-    const perStack = new Map<number, number>();
-    for (let i = 0; i < s.length; i++) perStack.set(s.stack[i], (perStack.get(s.stack[i]) ?? 0) + 1);
-    for (const [stack, count] of perStack) {
+    for (const [stack, count] of stackCounts([thread])) {
       const key = `tid:${thread.tid};${textOf(stack)}`;
       counts.set(key, (counts.get(key) ?? 0) + count);
     }

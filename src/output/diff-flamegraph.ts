@@ -6,7 +6,8 @@
  * shares, not raw counts, are compared, so runs of different length or rate compare fairly. Pure.
  */
 import type { Profile } from '../model/profile.js';
-import { buildFlameTree, buildFullTree, DEFAULT_MIN_SHARE, MERGED_FUNC, type FrameKeys, type FullTree } from './flame-tree.js';
+import { addSubtrees, stackSamples } from '../model/call-tree.js';
+import { buildFlameTree, buildFullTree, DEFAULT_MIN_SHARE, flameTotals, MERGED_FUNC, type FrameKeys, type FullTree } from './flame-tree.js';
 import { PageFuncTable, pageTree, pruningFacts, renderFlamePage, type FlamePageTree, type PruningFacts } from './flamegraph.js';
 import { runFacts, type ReportAssets, type RunFacts } from './html-page.js';
 
@@ -54,11 +55,12 @@ function keysByName(profiles: Profile[]): FrameKeys[] {
   return keys.map((frameIds) => ({ ids: frameIds, span: ids.size + 1 }));
 }
 
+/** Samples per node of a full tree, its subtree's included. */
 function fullTotals(profile: Profile, full: FullTree): Float64Array {
   const totals = new Float64Array(full.parent.length);
-  for (const thread of profile.threads) for (let i = 0; i < thread.samples.length; i++) totals[full.stackNode[thread.samples.stack[i]]]++;
-  for (let n = totals.length - 1; n > 0; n--) totals[full.parent[n]] += totals[n];
-  return totals;
+  const samples = stackSamples(profile);
+  for (let s = 0; s < samples.length; s++) totals[full.stackNode[s]] += samples[s];
+  return addSubtrees(full.parent, totals);
 }
 
 /** For each node of a pruned tree, the node with the same key path in another full tree, or -1. */
@@ -86,9 +88,7 @@ export function diffFlamegraphPageData(current: Profile, baseline: Profile, minS
   const inCurrent = counterparts(baselineTree, currentFull);
   const currentTotals = fullTotals(current, currentFull);
   const vanished = Array.from(inCurrent, (c, n) => (n > 0 && baselineTree.func[n] !== MERGED_FUNC && (c < 0 || currentTotals[c] === 0) ? 1 : 0));
-  const baselineNodeTotals = new Float64Array(baselineTree.parent.length);
-  for (const t of baselineTree.threads) for (let i = 0; i < t.selfNodes.length; i++) baselineNodeTotals[t.selfNodes[i]] += t.selfCounts[i];
-  for (let n = baselineNodeTotals.length - 1; n > 0; n--) baselineNodeTotals[baselineTree.parent[n]] += baselineNodeTotals[n];
+  const baselineNodeTotals = flameTotals(baselineTree);
   const vanishedTop: { node: number; samples: number }[] = [];
   let vanishedCount = 0;
   for (let n = 1; n < vanished.length; n++) {

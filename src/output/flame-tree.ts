@@ -3,7 +3,8 @@
  * line), with self samples per thread, and nodes too small to see merged into one "small frames"
  * box per parent so a page stays light with a million samples and 100,000 distinct frames. Pure.
  */
-import type { Profile } from '../model/profile.js';
+import { addSubtrees, stackCounts } from '../model/call-tree.js';
+import { sampleCount, type Profile, type ThreadProfile } from '../model/profile.js';
 
 /** `func` of the root node. */
 export const ROOT_FUNC = -1;
@@ -102,31 +103,30 @@ export function buildFullTree(profile: Profile, keys: FrameKeys = keysByLine(pro
   return { parent, func, line, key, children, keySpan, stackNode };
 }
 
-/** Self samples per node for one thread, sparse, in node order. */
-function threadSelf(stacks: number[], count: number, stackNode: Int32Array): Map<number, number> {
+/** Self samples per node for one thread, sparse, in the order of each node's first sample. */
+function threadSelf(thread: ThreadProfile, stackNode: Int32Array): Map<number, number> {
   const self = new Map<number, number>();
-  for (let i = 0; i < count; i++) {
-    const node = stackNode[stacks[i]];
-    self.set(node, (self.get(node) ?? 0) + 1);
+  for (const [stack, count] of stackCounts([thread])) {
+    const node = stackNode[stack];
+    self.set(node, (self.get(node) ?? 0) + count);
   }
   return self;
 }
 
+/** Subtree totals of the nodes with the given self samples, in `into`. */
 function totalsOf(parent: number[], self: Iterable<[number, number]>, into: Float64Array): Float64Array {
   into.fill(0);
   for (const [node, count] of self) into[node] += count;
-  for (let n = into.length - 1; n > 0; n--) into[parent[n]] += into[n];
-  return into;
+  return addSubtrees(parent, into);
 }
 
 export function buildFlameTree(profile: Profile, minShare = DEFAULT_MIN_SHARE, full: FullTree = buildFullTree(profile)): FlameTree {
   const nodeCount = full.parent.length;
-  const selfs = profile.threads.map((t) => threadSelf(t.samples.stack, t.samples.length, full.stackNode));
-  const totalSamples = profile.threads.reduce((n, t) => n + t.samples.length, 0);
-
+  const selfs = profile.threads.map((t) => threadSelf(t, full.stackNode));
+  const totalSamples = sampleCount(profile);
   const all = new Float64Array(nodeCount);
   for (const self of selfs) for (const [node, count] of self) all[node] += count;
-  for (let n = nodeCount - 1; n > 0; n--) all[full.parent[n]] += all[n];
+  addSubtrees(full.parent, all);
 
   const minSamples = Math.max(1, Math.ceil(totalSamples * minShare));
   const keep = new Uint8Array(nodeCount);
@@ -206,6 +206,5 @@ export function flameTotals(tree: FlameTree, tids?: readonly number[]): Float64A
     if (tids !== undefined && !tids.includes(thread.tid)) continue;
     for (let i = 0; i < thread.selfNodes.length; i++) totals[thread.selfNodes[i]] += thread.selfCounts[i];
   }
-  for (let n = totals.length - 1; n > 0; n--) totals[tree.parent[n]] += totals[n];
-  return totals;
+  return addSubtrees(tree.parent, totals);
 }

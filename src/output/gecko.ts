@@ -6,7 +6,7 @@
  * times, and interval markers for the samples' status bits. Pure.
  */
 import { StringTable } from '../model/string-table.js';
-import { SampleStatus, type Profile, type ThreadProfile } from '../model/profile.js';
+import { isSourceFile, SampleStatus, type Profile, type ThreadProfile } from '../model/profile.js';
 import { basename } from './file-names.js';
 
 export const GECKO_VERSION = 32;
@@ -34,9 +34,12 @@ const STATUS_MARKERS: { bit: number; whenSet: string; whenClear: string; categor
   { bit: SampleStatus.hasGil, whenSet: 'Has GIL', whenClear: 'No GIL', category: Category.gil },
 ];
 
-/** A Python function the Firefox Profiler shows as "JS" (ours): a real source file, not `<frozen …>`. */
-function isSourceFile(file: string): boolean {
-  return !file.startsWith('<') || file === '<stdin>' || file === '<string>';
+/**
+ * A Python function the Firefox Profiler shows as "JS" (ours): code from source, a file or the
+ * text given to `python -c` or on stdin, not `<frozen …>`, as the stdlib profiler decides.
+ */
+function isPythonSource(file: string): boolean {
+  return isSourceFile(file) || file === '<stdin>' || file === '<string>';
 }
 
 /** Milliseconds with microsecond precision, as a number (no float noise from the division). */
@@ -69,7 +72,7 @@ function threadObject(profile: Profile, thread: ThreadProfile, strings: StringTa
     let out = funcMap.get(f);
     if (out !== undefined) return out;
     const file = profile.strings[profile.funcs.file[f]];
-    const python = profile.funcs.kind[f] === 'python' && isSourceFile(file);
+    const python = profile.funcs.kind[f] === 'python' && isPythonSource(file);
     let resource = -1;
     if (profile.funcs.kind[f] === 'python') {
       const fileIndex = profile.funcs.file[f];

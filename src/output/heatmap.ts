@@ -4,7 +4,8 @@
  * lines' callees and the functions' callers. Pure: the profile, the assets and the source texts
  * (read by the command layer, as the target saw them) in; relative path → page text out.
  */
-import type { Profile } from '../model/profile.js';
+import { addSubtrees, OnPath, stackSamples, walkStacks } from '../model/call-tree.js';
+import { isSourceFile, type Profile } from '../model/profile.js';
 import { basename } from './file-names.js';
 import { escapeHtml, fillTemplate, runFacts, template, type ReportAssets } from './html-page.js';
 
@@ -37,11 +38,6 @@ export interface HeatmapStats {
   callers: Map<string, number>[];
 }
 
-/** Frames with a real source file: not `<frozen …>`, `<string>` or `[…]`, not pseudo frames. */
-function hasSourceFile(file: string): boolean {
-  return file !== '' && !file.startsWith('<') && !file.startsWith('[');
-}
-
 export function heatmapStats(profile: Profile): HeatmapStats {
   const { frame: stackFrame, parent } = profile.stacks;
   const nStacks = profile.stacks.length;
@@ -52,7 +48,7 @@ export function heatmapStats(profile: Profile): HeatmapStats {
   const funcIndex = new Map<string, number>();
   for (let f = 0; f < profile.funcs.length; f++) {
     const file = profile.strings[profile.funcs.file[f]];
-    if (profile.funcs.kind[f] === 'pseudo' || !hasSourceFile(file)) {
+    if (profile.funcs.kind[f] === 'pseudo' || !isSourceFile(file)) {
       funcKey[f] = -1;
       continue;
     }
@@ -96,74 +92,55 @@ export function heatmapStats(profile: Profile): HeatmapStats {
   const fileNumber = new Map<FileStat, number>();
   for (const stat of fileStats.values()) fileNumber.set(stat, fileNumber.size);
 
-  // Samples per stack, then per subtree of the stack tree (stacks come after their parents).
-  const subtree = new Float64Array(nStacks);
+  // Self samples per line and file from the stacks' own samples; cumulative ones, and the call
+  // edges, from one depth-first walk where a line, file or edge counts only at its first
+  // occurrence on the path (recursion counts once).
+  const own = stackSamples(profile);
+  const totals = addSubtrees(parent, Float64Array.from(own));
   let totalSamples = 0;
-  for (const thread of profile.threads) {
-    const s = thread.samples;
-    for (let i = 0; i < s.length; i++) subtree[s.stack[i]]++;
-    totalSamples += s.length;
-  }
+  for (const thread of profile.threads) totalSamples += thread.samples.length;
   for (let s = 0; s < nStacks; s++) {
-    const count = subtree[s];
-    if (count === 0) continue;
     const line = frameLine[stackFrame[s]];
-    if (line !== -1) {
-      lineStats[line].self += count;
-      lineFile[line].self += count;
-    }
+    if (own[s] === 0 || line === -1) continue;
+    lineStats[line].self += own[s];
+    lineFile[line].self += own[s];
   }
-  for (let s = nStacks - 1; s >= 0; s--) if (parent[s] !== -1) subtree[parent[s]] += subtree[s];
-
-  // Depth-first over the stack tree, with how often each line, file and call edge is already on
-  // the path above: a node adds its subtree's samples only where it is the first occurrence.
-  const children: number[][] = Array.from({ length: nStacks }, () => []);
-  const roots: number[] = [];
-  for (let s = 0; s < nStacks; s++) (parent[s] === -1 ? roots : children[parent[s]]).push(s);
-  const onPathLine = new Int32Array(lineStats.length);
-  const onPathFile = new Int32Array(fileStats.size);
-  const onPathEdge = new Map<string, number>();
+  const onPathLine = new OnPath(lineStats.length);
+  const onPathFile = new OnPath(fileStats.size);
+  const onPathEdge = new OnPath();
   const callers: Map<string, number>[] = funcs.map(() => new Map());
-  type Step = { stack: number; leaving: boolean; edge: string };
-  const todo: Step[] = roots.map((stack) => ({ stack, leaving: false, edge: '' }));
-  while (todo.length > 0) {
-    const step = todo.pop() as Step;
-    const s = step.stack;
-    const line = frameLine[stackFrame[s]];
-    const fileNo = line === -1 ? -1 : (fileNumber.get(lineFile[line]) as number);
-    if (step.leaving) {
-      if (line !== -1) {
-        onPathLine[line]--;
-        onPathFile[fileNo]--;
-      }
-      if (step.edge) onPathEdge.set(step.edge, (onPathEdge.get(step.edge) as number) - 1);
-      continue;
-    }
-    const count = subtree[s];
-    if (count === 0) continue;
-    if (line !== -1) {
-      if (onPathLine[line]++ === 0) lineStats[line].cumulative += count;
-      if (onPathFile[fileNo]++ === 0) lineFile[line].cumulative += count;
-    }
-    // The call from the parent's line into this frame's function.
-    let edge = '';
+  /** The call from the parent's line into this stack's function, as a number; -1 when either has no source. */
+  const edgeOf = (s: number): number => {
     const callee = funcKey[profile.frames.func[stackFrame[s]]];
-    const p = parent[s];
-    const callerLine = p === -1 ? -1 : frameLine[stackFrame[p]];
-    if (callee !== -1 && callerLine !== -1) {
-      edge = `${callerLine}:${callee}`;
-      const seen = onPathEdge.get(edge) ?? 0;
-      if (seen === 0) {
-        const callees = lineStats[callerLine].callees;
-        callees.set(callee, (callees.get(callee) ?? 0) + count);
-        const callerKey = `${lineFile[callerLine].file}\u0000${lineStats[callerLine].line}`;
-        callers[callee].set(callerKey, (callers[callee].get(callerKey) ?? 0) + count);
+    const callerLine = parent[s] === -1 ? -1 : frameLine[stackFrame[parent[s]]];
+    return callee === -1 || callerLine === -1 ? -1 : callerLine * funcs.length + callee;
+  };
+  walkStacks(profile, totals, {
+    enter(s, count) {
+      const line = frameLine[stackFrame[s]];
+      if (line !== -1) {
+        if (onPathLine.enter(line)) lineStats[line].cumulative += count;
+        if (onPathFile.enter(fileNumber.get(lineFile[line]) as number)) lineFile[line].cumulative += count;
       }
-      onPathEdge.set(edge, seen + 1);
-    }
-    todo.push({ stack: s, leaving: true, edge });
-    for (const c of children[s]) todo.push({ stack: c, leaving: false, edge: '' });
-  }
+      const edge = edgeOf(s);
+      if (edge === -1 || !onPathEdge.enter(edge)) return;
+      const callee = edge % funcs.length;
+      const callerLine = (edge - callee) / funcs.length;
+      const callees = lineStats[callerLine].callees;
+      callees.set(callee, (callees.get(callee) ?? 0) + count);
+      const callerKey = `${lineFile[callerLine].file}\u0000${lineStats[callerLine].line}`;
+      callers[callee].set(callerKey, (callers[callee].get(callerKey) ?? 0) + count);
+    },
+    leave(s) {
+      const line = frameLine[stackFrame[s]];
+      if (line !== -1) {
+        onPathLine.leave(line);
+        onPathFile.leave(fileNumber.get(lineFile[line]) as number);
+      }
+      const edge = edgeOf(s);
+      if (edge !== -1) onPathEdge.leave(edge);
+    },
+  });
   const files = [...fileStats.values()].filter((f) => f.cumulative > 0);
   files.sort((a, b) => b.cumulative - a.cumulative || b.self - a.self || (a.file < b.file ? -1 : 1));
   return { files, totalSamples, funcs, callers };
@@ -336,7 +313,7 @@ export function heatmapSourceFiles(profile: Profile): string[] {
   const files = new Set<string>();
   for (let f = 0; f < profile.funcs.length; f++) {
     const file = profile.strings[profile.funcs.file[f]];
-    if (profile.funcs.kind[f] === 'python' && hasSourceFile(file)) files.add(file);
+    if (profile.funcs.kind[f] === 'python' && isSourceFile(file)) files.add(file);
   }
   return [...files];
 }

@@ -7,6 +7,7 @@
  */
 import { StringTable } from '../model/string-table.js';
 import { gzipSync } from 'node:zlib';
+import { stackCounts } from '../model/call-tree.js';
 import type { Profile } from '../model/profile.js';
 
 /** A protobuf message being written: fields appended in order, nested messages as byte blocks. */
@@ -104,9 +105,7 @@ export function writePprofProto(profile: Profile): Uint8Array {
   const threadIdKey = str('thread_id');
   const threadNameKey = str('thread_name');
   for (const thread of profile.threads) {
-    const counts = new Map<number, number>();
-    const s = thread.samples;
-    for (let i = 0; i < s.length; i++) counts.set(s.stack[i], (counts.get(s.stack[i]) ?? 0) + 1);
+    const counts = stackCounts([thread]);
     const nameLabel = thread.name !== undefined ? new ProtoWriter().uint(F.label.key, threadNameKey).uint(F.label.str, str(thread.name)) : undefined;
     for (const [stack, count] of counts) {
       const locations: number[] = [];
