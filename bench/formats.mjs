@@ -8,23 +8,20 @@
  *
  *   node bench/formats.mjs [--seconds 5] [--no-write]
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, cpus, totalmem } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { pack, unpackMultiple } from 'msgpackr';
+import { benchArgs, CHROOT, CLI, mountChrootProc, ROOT, writeDocSection } from './lib/tools.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const CHROOT = process.env.TACHYON_CHROOT ?? path.join(homedir(), '.cache', 'tachyon', 'sid');
-const args = process.argv.slice(2);
-const seconds = Number(args[args.indexOf('--seconds') + 1] || 5) || 5;
-const write = !args.includes('--no-write');
+const args = benchArgs();
+const seconds = Number(args.seconds) || 5;
+const write = args['no-write'] !== true;
 const SAMPLES_PER_REPORT = 1_000_000;
 /** The scaled capture: large enough to time replay, small enough for a shared machine. */
-const SAMPLES_TARGET = Number(args[args.indexOf('--scaled-samples') + 1] || 100_000) || 100_000;
+const SAMPLES_TARGET = Number(args['scaled-samples']) || 100_000;
 
 const { openCapture, encodeCaptureHeader } = await import(path.join(ROOT, 'dist', 'capture', 'format.js'));
 const { replayCapture } = await import(path.join(ROOT, 'dist', 'capture', 'replay.js'));
@@ -36,7 +33,7 @@ for (const dir of [work, path.join(CHROOT, work)]) {
   copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'recursive.py'), path.join(dir, 'recursive.py'));
 }
 const out = mkdtempSync(path.join(tmpdir(), 'tachyon-formats-bench-'));
-if (spawnSync('mountpoint', ['-q', path.join(CHROOT, 'proc')]).status !== 0) execFileSync('mount', ['-t', 'proc', 'proc', path.join(CHROOT, 'proc')]);
+mountChrootProc();
 
 function startTarget() {
   const child = spawn('chroot', [CHROOT, '/usr/bin/python3.15', `${work}/recursive.py`, '--forever'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -143,11 +140,7 @@ ${rows.join('\n')}
 console.log(section);
 if (write) {
   const doc = path.join(ROOT, 'docs', 'benchmarks.md');
-  const previous = readFileSync(doc, 'utf8');
-  const updated = previous.includes('<!-- formats-bench:start -->')
-    ? previous.replace(/<!-- formats-bench:start -->[\s\S]*<!-- formats-bench:end -->/, section)
-    : `${previous.trimEnd()}\n\n${section}\n`;
-  writeFileSync(doc, updated);
+  writeDocSection(doc, 'formats-bench', section);
   console.log(`wrote ${doc}`);
 }
 rmSync(out, { recursive: true, force: true });

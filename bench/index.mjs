@@ -19,9 +19,10 @@ import path from 'node:path';
 import { accuracy, summarize } from './lib/figures.mjs';
 import { measureRun, TIMEOUT_MS } from './lib/measure.mjs';
 import { renderChart, renderSection } from './lib/report.mjs';
-import { CHROOT, RATES, ROOT, TOOLS, interpreters, outFile, prepareWorkloads } from './lib/tools.mjs';
+import { benchArgs, CHROOT, CLI, RATES, ROOT, TOOLS, interpreters, outFile, prepareWorkloads, writeDocSection } from './lib/tools.mjs';
 
-const quick = process.argv.includes('--quick');
+const args = benchArgs();
+const quick = args.quick === true;
 const REPEATS = quick ? 1 : 3;
 const MATRIX_S = quick ? 0.5 : 1;
 /**
@@ -56,15 +57,11 @@ function publish(results, dir) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'benchmarks.json'), `${JSON.stringify(results, null, 1)}\n`);
   writeFileSync(path.join(dir, 'benchmarks.svg'), renderChart(results));
-  const doc = path.join(dir, 'benchmarks.md');
-  const previous = readFileSync(existsSync(doc) ? doc : path.join(ROOT, 'docs', 'benchmarks.md'), 'utf8');
-  const markers = /<!-- core-bench:start -->[\s\S]*<!-- core-bench:end -->/;
-  const section = renderSection(results);
-  writeFileSync(doc, markers.test(previous) ? previous.replace(markers, () => section) : `${previous.trimEnd()}\n\n${section}\n`);
+  writeDocSection(path.join(dir, 'benchmarks.md'), 'core-bench', renderSection(results), { from: path.join(ROOT, 'docs', 'benchmarks.md') });
 }
 
 // --render: only redraw docs/ from docs/benchmarks.json (after a change to the report's wording).
-if (process.argv.includes('--render')) {
+if (args.render) {
   const docs = path.join(ROOT, 'docs');
   publish(JSON.parse(readFileSync(path.join(docs, 'benchmarks.json'), 'utf8')), docs);
   process.exit(0);
@@ -72,7 +69,7 @@ if (process.argv.includes('--render')) {
 const log = (...args) => console.error(`[bench ${((Date.now() - startedMs) / 1000).toFixed(0)}s]`, ...args);
 
 execFileSync('bash', [path.join(ROOT, 'bench', 'setup-peers.sh')], { stdio: 'inherit' });
-if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('bench: dist/cli.js is missing: run npm run build first');
+if (!existsSync(CLI)) throw new Error('bench: dist/cli.js is missing: run npm run build first');
 if (!existsSync(path.join(CHROOT, 'usr/bin/python3.15'))) throw new Error(`bench: no CPython 3.15 in ${CHROOT}: run bash scripts/setup.sh --test`);
 prepareWorkloads();
 

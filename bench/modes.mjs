@@ -12,14 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchArgs, CHROOT, CLI, ROOT, writeDocSection } from './lib/tools.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'cli.js');
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const args = benchArgs();
 const quick = args.quick === true;
 const seconds = String(args.seconds ?? (quick ? 1 : 4));
-const chroot = path.join(homedir(), '.cache', 'tachyon', 'sid');
 const pyenv = path.join(homedir(), '.pyenv', 'versions');
 
 const interpreters = [
@@ -39,16 +36,16 @@ const runs = [
 
 function wrapper(executable) {
   const file = path.join(tmpdir(), `tachyon-bench-${executable}`);
-  writeFileSync(file, `#!/bin/sh\nexec chroot ${chroot} /usr/bin/${executable} "$@"\n`, { mode: 0o755 });
+  writeFileSync(file, `#!/bin/sh\nexec chroot ${CHROOT} /usr/bin/${executable} "$@"\n`, { mode: 0o755 });
   return file;
 }
 
 // The fixture, where both host and chroot interpreters see it.
 const fixtures = '/tmp/tachyon-modes-bench';
-for (const dir of [fixtures, path.join(chroot, fixtures)]) {
-  if (dir !== fixtures && !existsSync(chroot)) continue;
+for (const dir of [fixtures, path.join(CHROOT, fixtures)]) {
+  if (dir !== fixtures && !existsSync(CHROOT)) continue;
   mkdirSync(dir, { recursive: true });
-  copyFileSync(path.join(root, 'test', 'fixtures', 'python', 'modes.py'), path.join(dir, 'modes.py'));
+  copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'modes.py'), path.join(dir, 'modes.py'));
 }
 const work = mkdtempSync(path.join(tmpdir(), 'tachyon-modes-'));
 
@@ -79,7 +76,7 @@ function truthFrom(stdout) {
 
 function measure(interpreter, run) {
   const out = path.join(work, 'out.txt');
-  const result = spawnSync(process.execPath, [cli, 'run', '--python', interpreter.python, '--mode', run.mode, ...run.flags, '--collapsed', '-o', out, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [CLI, 'run', '--python', interpreter.python, '--mode', run.mode, ...run.flags, '--collapsed', '-o', out, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
   const truths = truthFrom(result.stdout);
   const truth = truths[run.truth];
@@ -90,15 +87,15 @@ function measure(interpreter, run) {
 }
 
 function measureStdlib(run) {
-  if (!existsSync(path.join(chroot, 'usr/bin/python3.15'))) return { error: 'no python3.15 in the chroot' };
-  spawnSync('sh', ['-c', `mountpoint -q ${chroot}/proc || mount -t proc proc ${chroot}/proc`]);
+  if (!existsSync(path.join(CHROOT, 'usr/bin/python3.15'))) return { error: 'no python3.15 in the chroot' };
+  spawnSync('sh', ['-c', `mountpoint -q ${CHROOT}/proc || mount -t proc proc ${CHROOT}/proc`]);
   const inside = `${fixtures}/stdlib-${run.scenario}-${run.mode}.txt`;
   const flags = run.flags.includes('-a') ? ['-a'] : [];
-  const result = spawnSync('chroot', [chroot, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '--mode', run.mode, ...flags, '--collapsed', '-o', inside, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
+  const result = spawnSync('chroot', [CHROOT, '/usr/bin/python3.15', '-m', 'profiling.sampling', 'run', '--mode', run.mode, ...flags, '--collapsed', '-o', inside, `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
   const truths = truthFrom(result.stdout);
   const truth = truths[run.truth];
-  const { total, share } = sharesFrom(readFileSync(path.join(chroot, inside), 'utf8'), truths.scope);
+  const { total, share } = sharesFrom(readFileSync(path.join(CHROOT, inside), 'utf8'), truths.scope);
   const rows = typeof truth === 'number' ? [['<GC>', truth, share('<GC>')]] : Object.entries(truth).map(([name, t]) => [name, t, share(name)]);
   return { total, rows };
 }
@@ -112,7 +109,7 @@ function measurePyspy(run) {
   if (!existsSync(pyspy)) return { error: 'py-spy is not installed (bash bench/setup-peers.sh)' };
   if (PYSPY_MODES[run.mode] === undefined || run.scenario === 'gc') return { unsupported: `py-spy has no ${run.scenario === 'gc' ? 'GC frames' : `${run.mode} mode`}` };
   const out = path.join(work, 'pyspy.txt');
-  const result = spawnSync(pyspy, ['record', ...PYSPY_MODES[run.mode], '-r', '1000', '-f', 'raw', '-o', out, '--', 'chroot', chroot, '/usr/bin/python3.15', `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
+  const result = spawnSync(pyspy, ['record', ...PYSPY_MODES[run.mode], '-r', '1000', '-f', 'raw', '-o', out, '--', 'chroot', CHROOT, '/usr/bin/python3.15', `${fixtures}/modes.py`, run.scenario, seconds], { encoding: 'utf8' });
   if (result.status !== 0) return { error: result.stderr.trim().split('\n').pop() };
   const truths = truthFrom(result.stdout);
   const truth = truths[run.truth];
@@ -161,11 +158,7 @@ const table = lines.join('\n');
 if (args.print || quick) {
   console.log(table);
 } else {
-  const doc = path.join(root, 'docs', 'benchmarks.md');
-  const start = '<!-- modes-bench:start -->';
-  const end = '<!-- modes-bench:end -->';
-  let text = readFileSync(doc, 'utf8');
-  const block = `${start}\n${table}\n${end}`;
-  text = text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : `${text.trimEnd()}\n\n## Accuracy per profiling mode\n\n${block}\n`;
-  writeFileSync(doc, text);
+  writeDocSection(path.join(ROOT, 'docs', 'benchmarks.md'), 'modes-bench', `<!-- modes-bench:start -->\n${table}\n<!-- modes-bench:end -->`, {
+    place: (text, block) => `${text.trimEnd()}\n\n## Accuracy per profiling mode\n\n${block}\n`,
+  });
 }

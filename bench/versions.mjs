@@ -11,13 +11,12 @@
  *   Longer runs (--seconds=12 --steady-after=4 --rates=1k --print) measure the CPU further from
  *   the start, where Node.js compiles its hot code.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { summarize } from './lib/figures.mjs';
 import { measureRun } from './lib/measure.mjs';
-import { interpreters, outFile, prepareWorkloads, ROOT, TOOLS } from './lib/tools.mjs';
+import { benchArgs, interpreters, outFile, prepareWorkloads, ROOT, TOOLS, writeDocSection } from './lib/tools.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const args = benchArgs();
 const quick = args.quick === true;
 const runs = quick ? 1 : Number(args.runs ?? 2);
 const seconds = quick ? 0.5 : Number(args.seconds ?? 6);
@@ -100,12 +99,9 @@ const problems = [...results.entries()].filter(([, rs]) => rs.some((r) => !r.ok 
 if (quick || args.print) {
   console.log(table);
 } else {
-  const doc = path.join(ROOT, 'docs', 'benchmarks.md');
-  const start = '<!-- versions-bench:start -->';
-  const end = '<!-- versions-bench:end -->';
-  const text = readFileSync(doc, 'utf8');
-  const block = `${start}\n${table}\n${end}`;
-  writeFileSync(doc, text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : text.replace('<!-- formats-bench:start -->', `${block}\n\n<!-- formats-bench:start -->`));
+  writeDocSection(path.join(ROOT, 'docs', 'benchmarks.md'), 'versions-bench', `<!-- versions-bench:start -->\n${table}\n<!-- versions-bench:end -->`, {
+    place: (text, block) => text.replace('<!-- formats-bench:start -->', `${block}\n\n<!-- formats-bench:start -->`),
+  });
 }
 if (problems.length > 0 || missing.length > 0) {
   console.error(`versions: error: ${[...problems.map((p) => `no figures for ${p}`), ...missing.map((i) => `${i.label} is not installed`)].join('; ')}`);

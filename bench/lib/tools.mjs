@@ -10,10 +10,39 @@ import path from 'node:path';
 import { readMojo } from './mojo.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+/** The built command-line tool, as the scripts run it. */
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/**
+ * A bench script's options as an object: `--key=value` and `--key value` give a string, a bare
+ * `--flag` gives true. The scripts take no positional arguments.
+ */
+export function benchArgs(argv = process.argv.slice(2)) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) continue;
+    const [key, value] = argv[i].slice(2).split(/=(.*)/s);
+    if (value !== undefined) args[key] = value;
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
+    else args[key] = true;
+  }
+  return args;
+}
+
+/**
+ * Puts `section` (which starts with `<!-- NAME:start -->` and ends with `<!-- NAME:end -->`) into
+ * the Markdown file `doc` in place of the previous one, or where `place` puts it (default: at
+ * the end) when there is none yet. `from` is the file to start from when `doc` does not exist.
+ */
+export function writeDocSection(doc, name, section, { from = doc, place = (text, s) => `${text.trimEnd()}\n\n${s}\n` } = {}) {
+  const previous = readFileSync(existsSync(doc) ? doc : from, 'utf8');
+  const markers = new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`);
+  writeFileSync(doc, markers.test(previous) ? previous.replace(markers, () => section) : place(previous, section));
+}
 
 /** The node flags on the shebang line of dist/cli.js (`#!/usr/bin/env -S node FLAGS`). */
 export function cliNodeFlags() {
-  const shebang = readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8').split('\n', 1)[0];
+  const shebang = readFileSync(CLI, 'utf8').split('\n', 1)[0];
   return shebang.replace(/^#!\/usr\/bin\/env -S node\s*/, '').split(/\s+/).filter((flag) => flag.startsWith('--'));
 }
 export const CACHE = process.env.TACHYON_CACHE ?? path.join(homedir(), '.cache', 'tachyon');
@@ -41,8 +70,12 @@ export function prepareWorkloads() {
     ]);
   }
   if (existsSync(CHROOT)) execFileSync('cp', [path.join(PEERS, 'bin', 'austin'), path.join(CHROOT, SHARED, 'austin')]);
-  // The stdlib profiler and chroot targets need /proc inside the chroot.
-  if (existsSync(CHROOT)) execFileSync('sh', ['-c', `mountpoint -q ${CHROOT}/proc || mount -t proc proc ${CHROOT}/proc`]);
+  if (existsSync(CHROOT)) mountChrootProc();
+}
+
+/** Mounts /proc inside the chroot unless it is: the stdlib profiler and chroot targets need it. */
+export function mountChrootProc() {
+  execFileSync('sh', ['-c', `mountpoint -q ${CHROOT}/proc || mount -t proc proc ${CHROOT}/proc`]);
 }
 
 /** A Python to run workloads on: `argv` starts it (host paths); `chrooted` when it lives in the sid chroot. */
@@ -107,7 +140,7 @@ export const TOOLS = {
     supports: (interp) => interp.present,
     version: () => JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
     command: (interp, script, args, rate, outFile) => [
-      process.execPath, ...cliNodeFlags(), path.join(ROOT, 'dist', 'cli.js'), 'run', '-a', '-r', String(rate === 'max' ? 200000 : RATE_HZ[rate]),
+      process.execPath, ...cliNodeFlags(), CLI, 'run', '-a', '-r', String(rate === 'max' ? 200000 : RATE_HZ[rate]),
       '--collapsed', '-o', outFile, '--python', pythonPath(interp), path.join(SHARED, script), ...args,
     ],
     samples: (outFile) => parseStackLines(readOrEmpty(outFile), (f) => (f.startsWith('tid:') ? null : funcOfColonFrame(f))),
