@@ -18,6 +18,7 @@ import { chromiumPresent, launchBrowser, missingChromiumMessage, openOffline, sc
 import { tachyon } from '../helpers/cli.js';
 import { CHROOT, coreInterpreters, FIXTURES_SRC, installFixtures, missingMessage } from '../helpers/interpreters.js';
 import { profileFromText } from '../helpers/profile-from-text.js';
+import { diffBaseline, diffCurrent } from '../helpers/diff-profiles.js';
 
 const assets = loadReportAssets();
 const work = mkdtempSync(path.join(tmpdir(), 'tachyon-reports-'));
@@ -145,12 +146,8 @@ t.test('a profile with a million samples and 100,000 frames stays light', { skip
 });
 
 t.test('differential flamegraph: colours by change, legend, vanished frames', { skip: browser === undefined }, async (t) => {
-  const baseline = profileFromText(`tid:1;/app/main.py:main:10;/app/main.py:parse:20 50
-tid:1;/app/main.py:main:10;/app/main.py:render:30 30
-tid:1;/app/main.py:main:10;/app/old.py:legacy:5 20`);
-  const current = profileFromText(`tid:1;/app/main.py:main:11;/app/main.py:parse:25 160
-tid:1;/app/main.py:main:11;/app/main.py:render:30 20
-tid:1;/app/main.py:main:11;/app/new.py:cache:1 20`);
+  const baseline = diffBaseline();
+  const current = diffCurrent();
   const file = path.join(work, 'diff.html');
   writeFileSync(file, writeDiffFlamegraph(current, baseline, assets));
   const opened = await open(t, file);

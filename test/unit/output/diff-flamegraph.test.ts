@@ -2,16 +2,12 @@
 import t from 'tap';
 import { loadReportAssets } from '../../../src/commands/report-assets.js';
 import { diffFlamegraphPageData, writeDiffFlamegraph } from '../../../src/output/diff-flamegraph.js';
-import { profileFromText } from '../../helpers/profile-from-text.js';
+import { diffBaseline, diffCurrent } from '../../helpers/diff-profiles.js';
 import { embeddedData } from '../../helpers/report-pages.js';
 
-const baseline = profileFromText(`tid:1;/app/main.py:main:10;/app/main.py:parse:20 50
-tid:1;/app/main.py:main:10;/app/main.py:render:30 30
-tid:1;/app/main.py:main:10;/app/old.py:legacy:5 20`);
+const baseline = diffBaseline();
 // parse moved to line 25 and doubled its share; render shrank; legacy vanished; cache is new.
-const current = profileFromText(`tid:1;/app/main.py:main:11;/app/main.py:parse:25 160
-tid:1;/app/main.py:main:11;/app/main.py:render:30 20
-tid:1;/app/main.py:main:11;/app/new.py:cache:1 20`);
+const current = diffCurrent();
 
 t.test('current frames carry the baseline samples of the same path; lines do not matter', async (t) => {
   const data = diffFlamegraphPageData(current, baseline);
