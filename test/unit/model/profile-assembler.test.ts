@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
-import { MessageKind, PROTOCOL_VERSION, type Message } from '../../../src/protocol/messages.js';
+import { MessageKind, PROTOCOL_VERSION, ThreadStatus, type Message } from '../../../src/protocol/messages.js';
+import { PseudoFrame, SampleStatus } from '../../../src/model/profile.js';
 import { writeCollapsed } from '../../../src/output/collapsed.js';
 import { LAUNCHER_FILENAME } from '../../../src/symbolize/symbolizer.js';
 
@@ -178,3 +179,11 @@ t.test('thread names: MainThread for the main thread, OS names that differ from 
   t.same(names, { 77: 'MainThread', 78: null, 79: 'worker-7', 80: null });
 });
 
+
+t.test('the model\'s SampleStatus has the helper\'s status bits, so they pass through as they are', async (t) => {
+  t.same(SampleStatus, ThreadStatus);
+  const r = record([hello, code(1, '/w/x.py', 'f', 1), { kind: MessageKind.sample, timeNs: 1_001_000_000, threadId: 77, status: ThreadStatus.hasGil | ThreadStatus.gcCollecting, frames: [1, 0] }]);
+  const profile = r.finish('x');
+  t.same(profile.threads[0].samples.status, [SampleStatus.hasGil | SampleStatus.gcCollecting]);
+  t.equal(writeCollapsed(profile), `tid:77;x.py:f:1;${PseudoFrame.gc} 1\n`);
+});
