@@ -5,7 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { cannotWrite } from '../session/errors.js';
 import { createCompressor, encodeCaptureHeader, type CaptureMeta, type Compression } from './format.js';
 
 const FLUSH_INTERVAL_MS = 1000;
@@ -28,8 +28,7 @@ export class CaptureWriter {
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       this.fd = openSync(file, 'w');
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new TachyonError(ExitCode.fileError, `cannot write ${file} (${reason})`, "choose another path with -o, or check the directory's permissions");
+      throw cannotWrite(file, (error as NodeJS.ErrnoException).code ?? String(error));
     }
     this.writeBytes(encodeCaptureHeader(meta, compression));
     this.compressor = createCompressor(compression);
@@ -75,7 +74,7 @@ export class CaptureWriter {
     closeSync(this.fd);
     if (this.writeError !== undefined) {
       const reason = (this.writeError as NodeJS.ErrnoException).code ?? this.writeError.message;
-      throw new TachyonError(ExitCode.fileError, `cannot write ${this.file} (${reason})`, 'check the free space and permissions of its directory');
+      throw cannotWrite(this.file, reason, 'check the free space and permissions of its directory');
     }
   }
 

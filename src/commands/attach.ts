@@ -3,7 +3,7 @@
  * user presses Ctrl-C. The target is only read, never paused or written to.
  */
 import type { Command } from 'commander';
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { ExitCode, processNotFound } from '../session/errors.js';
 import { parsePid } from './options.js';
 import { Recording, type Io } from './record.js';
 import { addSamplingOptions, recordOptionsFrom, type CommandContext, type SamplingFlags } from './shared.js';
@@ -15,7 +15,7 @@ function checkProcessExists(pid: number): void {
     const code = (error as NodeJS.ErrnoException).code;
     // EPERM means it exists but belongs to someone else: the helper will say whether it may read it.
     if (code === 'ESRCH') {
-      throw new TachyonError(ExitCode.processNotFound, `no process with PID ${pid}`, 'check the PID with ps or pgrep; the process may have exited');
+      throw processNotFound(pid);
     }
   }
 }

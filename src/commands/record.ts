@@ -17,7 +17,7 @@ import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js
 import { HelperSession, type HelperOutcome, type HelperRequest } from '../session/helper-session.js';
 import { RealtimeStats } from '../session/realtime-stats.js';
 import { HelloFlags, MessageKind } from '../protocol/messages.js';
-import { TargetFiles } from './report-assets.js';
+import { TargetFiles } from '../session/target-files.js';
 
 export interface RecordOptions extends HelperRequest {
   argv: string[];
