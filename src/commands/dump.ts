@@ -15,7 +15,7 @@ import { findHelper } from '../session/helper-path.js';
 import { HelperSession } from '../session/helper-session.js';
 import { TargetFiles } from '../session/target-files.js';
 import { parsePid } from './options.js';
-import type { Io } from './record.js';
+import type { Io } from './profiling-run.js';
 import type { CommandContext } from './shared.js';
 
 export interface DumpFlags {
