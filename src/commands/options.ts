@@ -4,7 +4,7 @@
  * values become TachyonErrors (exit code 2) naming the option, the value and what would be accepted.
  */
 import { Option } from 'commander';
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { cannotCombine, ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlagKey, formatUsage, type OutputFormatName } from '../output/index.js';
 import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
@@ -109,7 +109,7 @@ function choose(flags: FormatFlags, captureChoice: boolean): ReportChoice {
   });
   if (captureChoice && flags.binary === true) chosen.push(CAPTURE_CHOICE);
   if (chosen.length > 1) {
-    throw new TachyonError(ExitCode.usage, `--${chosen[0]} and --${chosen[1]} cannot be combined`, 'choose one output format per run');
+    throw cannotCombine(`--${chosen[0]}`, `--${chosen[1]}`, 'choose one output format per run');
   }
   const format = chosen[0] ?? 'pstats';
   checkFormatOptions(format, flags);

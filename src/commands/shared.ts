@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { cannotCombine, ExitCode, TachyonError } from '../session/errors.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { loadCaptureProfile } from '../capture/load.js';
 import type { Profile } from '../model/profile.js';
@@ -102,7 +102,7 @@ export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext,
   if (flags.blocking === true) checkBlocking(rateHz, mode);
   checkBrowser(format, flags.browser === true);
   if (format === CAPTURE_CHOICE && flags.capture !== undefined) {
-    throw new TachyonError(ExitCode.usage, '--capture and --binary cannot be combined', '--binary writes the capture itself (name it with -o); --capture adds one to another format');
+    throw cannotCombine('--capture', `--${CAPTURE_CHOICE}`, '--binary writes the capture itself (name it with -o); --capture adds one to another format');
   }
   const outputOptions = outputOptionsFrom(format, flags, context);
   checkBaselineMode(outputOptions.baseline, mode);

@@ -40,6 +40,11 @@ export function processNotFound(pid: number): TachyonError {
   return new TachyonError(ExitCode.processNotFound, `no process with PID ${pid}`, 'check the PID with ps or pgrep; the process may have exited');
 }
 
+/** Two options that exclude each other: `--collapsed and --binary cannot be combined`. */
+export function cannotCombine(first: string, second: string, hint: string): TachyonError {
+  return new TachyonError(ExitCode.usage, `${first} and ${second} cannot be combined`, hint);
+}
+
 /** A report or capture file that cannot be written, for `reason` (an errno code); `hint` for a failure after it was opened. */
 export function cannotWrite(file: string, reason: string, hint = "choose another path with -o, or check the directory's permissions"): TachyonError {
   return new TachyonError(ExitCode.fileError, `cannot write ${file} (${reason})`, hint);
