@@ -18,7 +18,7 @@ import { registerDumpCommand } from './commands/dump.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { CommandContext } from './commands/shared.js';
-import type { Io } from './commands/record.js';
+import type { Io } from './commands/profiling-run.js';
 import { ExitCode, TachyonError } from './session/errors.js';
 import { packageRoot } from './session/helper-path.js';
 

@@ -2,20 +2,30 @@
  * Writes a `--binary` capture while sampling: the header at once, then every chunk of the
  * helper's stdout through the compressor into the file, flushed about once a second, so a run
  * that never finishes (the machine died) still leaves a file that replays up to its last flush.
+ * It is a listener of the sampling session: chunks in, and at the end the file is closed, or
+ * removed if the session never attached.
  */
 import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { cannotWrite } from '../session/errors.js';
+import type { SamplingListener, SamplingOutcome } from '../session/sampling-session.js';
 import { createCompressor, encodeCaptureHeader, type CaptureMeta, type Compression } from './format.js';
 
 const FLUSH_INTERVAL_MS = 1000;
 
-export class CaptureWriter {
+/** `--binary`'s file name when -o names none (the stdlib's rule: `<format>_<pid>.<ext>`). */
+export function defaultCaptureFileName(pid: number): string {
+  return `binary_${pid}.bin`;
+}
+
+export class CaptureWriter implements SamplingListener {
   private readonly fd: number;
   private readonly compressor;
   private readonly flushTimer: NodeJS.Timeout | undefined;
   private readonly closed: Promise<void>;
   private writeError: Error | undefined;
+  /** What close() threw at the session's end, rethrown by written(). */
+  private closeError: unknown;
   streamBytes = 0;
   fileBytes = 0;
 
@@ -28,8 +38,7 @@ export class CaptureWriter {
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       this.fd = openSync(file, 'w');
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new TachyonError(ExitCode.fileError, `cannot write ${file} (${reason})`, "choose another path with -o, or check the directory's permissions");
+      throw cannotWrite(file, (error as NodeJS.ErrnoException).code ?? String(error));
     }
     this.writeBytes(encodeCaptureHeader(meta, compression));
     this.compressor = createCompressor(compression);
@@ -75,8 +84,30 @@ export class CaptureWriter {
     closeSync(this.fd);
     if (this.writeError !== undefined) {
       const reason = (this.writeError as NodeJS.ErrnoException).code ?? this.writeError.message;
-      throw new TachyonError(ExitCode.fileError, `cannot write ${this.file} (${reason})`, 'check the free space and permissions of its directory');
+      throw cannotWrite(this.file, reason, 'check the free space and permissions of its directory');
     }
+  }
+
+  onChunk(chunk: Buffer): void {
+    this.push(chunk);
+  }
+
+  /** The session ended: close the file, or remove it when nothing was sampled. A failed close is thrown by written(). */
+  async onEnd(outcome: SamplingOutcome): Promise<void> {
+    if (!outcome.attached) return this.discard();
+    await this.close().catch((error: unknown) => {
+      this.closeError = error;
+    });
+  }
+
+  /** The lines that say where the capture went, once onEnd closed it; throws the close's TachyonError if it failed. */
+  written(sampleCount: number): string[] {
+    if (this.closeError !== undefined) throw this.closeError;
+    const why = this.compression === 'zstd' ? 'zstd' : `${this.compression} (this Node ${process.version} has no zstd)`;
+    return [
+      `Binary capture written to ${this.file} (${sampleCount} samples)`,
+      `  ${this.fileBytes} bytes on disk for ${this.streamBytes} bytes of helper stream; compression: ${why}; turn it into any report with: tachyon replay ${this.file} --pstats|--collapsed|--gecko|…`,
+    ];
   }
 
   /** For a run that never attached: closes and removes the file, which holds no sample. */

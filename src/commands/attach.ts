@@ -3,9 +3,9 @@
  * user presses Ctrl-C. The target is only read, never paused or written to.
  */
 import type { Command } from 'commander';
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { ExitCode, processNotFound } from '../session/errors.js';
 import { parsePid } from './options.js';
-import { Recording, type Io } from './record.js';
+import { ProfilingRun, type Io } from './profiling-run.js';
 import { addSamplingOptions, recordOptionsFrom, type CommandContext, type SamplingFlags } from './shared.js';
 
 function checkProcessExists(pid: number): void {
@@ -15,7 +15,7 @@ function checkProcessExists(pid: number): void {
     const code = (error as NodeJS.ErrnoException).code;
     // EPERM means it exists but belongs to someone else: the helper will say whether it may read it.
     if (code === 'ESRCH') {
-      throw new TachyonError(ExitCode.processNotFound, `no process with PID ${pid}`, 'check the PID with ps or pgrep; the process may have exited');
+      throw processNotFound(pid);
     }
   }
 }
@@ -24,21 +24,21 @@ export async function attach(pidText: string, flags: SamplingFlags, context: Com
   const pid = parsePid(pidText);
   const options = { ...recordOptionsFrom(flags, context, []), pid };
   checkProcessExists(pid);
-  const recording = new Recording(options, io);
+  const profiling = new ProfilingRun(options, io);
   const onSignal = (): void => {
-    recording.interrupted = true;
-    recording.stop();
+    profiling.interrupted = true;
+    profiling.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await recording.attached();
-    await recording.finish();
+    await profiling.attached();
+    await profiling.finish();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  return recording.helperDied ? ExitCode.helperProblem : 0;
+  return profiling.helperDied ? ExitCode.helperProblem : 0;
 }
 
 export function registerAttachCommand(program: Command, context: CommandContext, io: Io, setExitCode: (code: number) => void): void {

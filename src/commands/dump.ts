@@ -2,19 +2,20 @@
  * `tachyon dump PID`: print the current stack of the main thread (or, with -a, of every thread)
  * of a running CPython once, with each thread's id, name and status, as text or JSON. The helper
  * takes one tick (`--duration-ms=1`) with the OS thread state; thread names come from
- * `/proc/PID/task/TID/comm` and source lines from the files themselves (both at this edge).
+ * `/proc/PID/task/TID/comm` and source lines from the files as the target sees them
+ * (session/target-files.ts).
  * With --locals the helper also reads each frame's local variables as short reprs.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Recorder } from '../model/recorder.js';
 import { MessageKind, type FrameLocal } from '../protocol/messages.js';
 import { buildDump, writeDumpJson, writeDumpText } from '../output/dump.js';
-import { errorForHelperExit, ExitCode, TachyonError } from '../session/errors.js';
+import { errorForHelperExit, ExitCode, helperEndedBeforeHello, TachyonError } from '../session/errors.js';
 import { findHelper } from '../session/helper-path.js';
 import { HelperSession } from '../session/helper-session.js';
+import { TargetFiles } from '../session/target-files.js';
 import { parsePid } from './options.js';
-import type { Io } from './record.js';
+import type { Io } from './profiling-run.js';
 import type { CommandContext } from './shared.js';
 
 export interface DumpFlags {
@@ -24,25 +25,6 @@ export interface DumpFlags {
   blocking?: boolean;
   locals?: boolean;
   verbose?: boolean;
-}
-
-/** Source lines as the target sees its files: through /proc/PID/root (another mount namespace or chroot), else directly. */
-function sourceLines(pid: number): (file: string, line: number) => string | undefined {
-  const cache = new Map<string, string[] | undefined>();
-  const read = (file: string): string[] | undefined => {
-    for (const candidate of [`/proc/${pid}/root${file}`, file]) {
-      try {
-        return readFileSync(candidate, 'utf8').split('\n');
-      } catch {
-        // Try the next one.
-      }
-    }
-    return undefined;
-  };
-  return (file, line) => {
-    if (!cache.has(file)) cache.set(file, file.startsWith('/') ? read(file) : undefined);
-    return cache.get(file)?.[line - 1]?.trim() || undefined;
-  };
 }
 
 export async function dump(pidText: string, flags: DumpFlags, context: CommandContext, io: Io): Promise<number> {
@@ -72,18 +54,24 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
   const outcome = await session.done;
   if (recorder.hello === undefined) {
     if (outcome.exitCode !== undefined && outcome.exitCode !== 0) throw errorForHelperExit(outcome.exitCode, pid, outcome.stderrTail, helperPath);
-    throw new TachyonError(ExitCode.helperProblem, 'the helper ended before attaching', 'run with --verbose to see its messages');
+    throw helperEndedBeforeHello();
   }
   const profile = recorder.finish('duration_elapsed');
   if (recorder.samplesFailed > 0 && profile.threads.length === 0) {
     throw new TachyonError(ExitCode.failure, `no stack dump collected: the stacks of process ${pid} changed during every read`, 'try again');
   }
   const threadNames = new Map(profile.threads.flatMap((t) => (t.name !== undefined ? [[t.tid, t.name] as const] : [])));
-  const result = buildDump(profile, {
-    threadNames,
-    sourceLine: sourceLines(pid),
-    ...(flags.locals === true ? { locals: (tid: number, leafIndex: number) => locals.get(`${tid}:${leafIndex}`) ?? [] } : {}),
-  });
+  const files = new TargetFiles(pid);
+  let result;
+  try {
+    result = buildDump(profile, {
+      threadNames,
+      sourceLine: (file, line) => files.sourceLine(file, line),
+      ...(flags.locals === true ? { locals: (tid: number, leafIndex: number) => locals.get(`${tid}:${leafIndex}`) ?? [] } : {}),
+    });
+  } finally {
+    files.close();
+  }
   io.stdout(flags.json === true ? writeDumpJson(result) : writeDumpText(result));
   return 0;
 }

@@ -1,9 +1,10 @@
 /**
  * Parsing and checking of the option values shared by `run` and `attach`: sampling rate,
- * duration, PID, output format and pstats display options. Pure: bad values become
- * TachyonErrors (exit code 2) naming the option, the value and what would be accepted.
+ * duration, PID, output format (or `--binary`) and the options each format declares. Pure: bad
+ * values become TachyonErrors (exit code 2) naming the option, the value and what would be accepted.
  */
-import { ExitCode, TachyonError } from '../session/errors.js';
+import { Option } from 'commander';
+import { cannotCombine, ExitCode, TachyonError } from '../session/errors.js';
 import { PSTATS_SORT_KEYS, type PstatsSortKey } from '../output/pstats.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlagKey, formatUsage, type OutputFormatName } from '../output/index.js';
 import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
@@ -70,37 +71,66 @@ export function parseSort(text: string): PstatsSortKey {
   throw new TachyonError(ExitCode.usage, `invalid --sort '${text}'`, `choose one of: ${PSTATS_SORT_KEYS.join(', ')}`);
 }
 
-/** commander's flags: one per output format (`--collapsed` → `collapsed: true`, `--diff-flamegraph B` → `diffFlamegraph: 'B'`), plus the pstats options. */
+/** commander's flags: one per output format (`--collapsed` → `collapsed: true`, `--diff-flamegraph B` → `diffFlamegraph: 'B'`), plus the formats' own options. */
 export interface FormatFlags {
   [format: string]: unknown;
+  binary?: boolean;
   sort?: string;
   limit?: string;
   summary?: boolean;
 }
 
-/** The one output format asked for; pstats when none is. */
+/** `--binary`: no writer of a Profile but the capture of the helper's stream, chosen as a format is (one per run). */
+export const CAPTURE_CHOICE = 'binary';
+
+/** What a run writes: a report in one of the formats, or (`--binary`) only the capture. */
+export type ReportChoice = OutputFormatName | typeof CAPTURE_CHOICE;
+
+/** The options a format declares (OutputFormat.options), as commander options. */
+export function formatOptions(name: OutputFormatName): Option[] {
+  return (OUTPUT_FORMATS[name].options ?? []).map((option) => new Option(option.flags, option.help));
+}
+
+/** The one output format asked for (replay's choice); pstats when none is. */
 export function chooseFormat(flags: FormatFlags): OutputFormatName {
+  return choose(flags, false) as OutputFormatName;
+}
+
+/** What a sampling run writes: one output format, or `--binary`'s capture alone; pstats when none is asked for. */
+export function chooseReport(flags: FormatFlags): ReportChoice {
+  return choose(flags, true);
+}
+
+function choose(flags: FormatFlags, captureChoice: boolean): ReportChoice {
   // A boolean flag is true when given; one with a value (--diff-flamegraph BASELINE) is a string.
-  const chosen = OUTPUT_FORMAT_NAMES.filter((name) => {
+  const chosen: ReportChoice[] = OUTPUT_FORMAT_NAMES.filter((name) => {
     const value = flags[formatFlagKey(name)];
     return value === true || typeof value === 'string';
   });
+  if (captureChoice && flags.binary === true) chosen.push(CAPTURE_CHOICE);
   if (chosen.length > 1) {
-    throw new TachyonError(ExitCode.usage, `--${chosen[0]} and --${chosen[1]} cannot be combined`, 'choose one output format per run');
+    throw cannotCombine(`--${chosen[0]}`, `--${chosen[1]}`, 'choose one output format per run');
   }
   const format = chosen[0] ?? 'pstats';
-  if (format !== 'pstats') {
-    const pstatsOnly = [flags.sort !== undefined && '--sort', flags.limit !== undefined && '--limit', flags.summary === false && '--no-summary'].filter(Boolean);
-    if (pstatsOnly.length > 0) {
-      throw new TachyonError(ExitCode.usage, `${pstatsOnly.join(', ')} only apply to --pstats, not --${format}`, 'drop them, or use --pstats');
-    }
-  }
+  checkFormatOptions(format, flags);
   return format;
 }
 
+/** A format's own options (pstats' --sort, --limit, --no-summary) go with that format only. */
+function checkFormatOptions(format: ReportChoice, flags: FormatFlags): void {
+  for (const name of OUTPUT_FORMAT_NAMES) {
+    if (name === format) continue;
+    // A --no-x option is given when its value is false; any other when it has a value.
+    const given = formatOptions(name).filter((option) => (option.negate ? flags[option.attributeName()] === false : flags[option.attributeName()] !== undefined));
+    if (given.length > 0) {
+      throw new TachyonError(ExitCode.usage, `${given.map((option) => option.long).join(', ')} only apply to --${name}, not --${format}`, `drop them, or use --${name}`);
+    }
+  }
+}
+
 /** `--browser` only goes with a format a browser shows. */
-export function checkBrowser(format: OutputFormatName, browser: boolean): void {
-  if (!browser || OUTPUT_FORMATS[format].browserEntry !== undefined) return;
+export function checkBrowser(format: ReportChoice, browser: boolean): void {
+  if (!browser || (format !== CAPTURE_CHOICE && OUTPUT_FORMATS[format].browserEntry !== undefined)) return;
   const html = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].browserEntry !== undefined).map(formatUsage);
   throw new TachyonError(ExitCode.usage, `--browser opens an HTML report, not --${format}`, `add ${html.slice(0, -1).join(', ')} or ${html[html.length - 1]}`);
 }

@@ -10,7 +10,9 @@ import { describeLoss } from '../capture/replay.js';
 import { REPLAY_FORMAT_NAMES } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
 import { checkBrowser, chooseFormat, type FormatFlags } from './options.js';
-import { openInBrowser, writeOutput, type Io } from './record.js';
+import { openInBrowser, writeReport } from '../output/write-report.js';
+import { TargetFiles } from '../session/target-files.js';
+import type { Io } from './profiling-run.js';
 import { addReportOptions, checkBaselineMode, outputOptionsFrom, type CommandContext } from './shared.js';
 
 export interface ReplayFlags extends FormatFlags {
@@ -39,7 +41,8 @@ export async function replay(file: string, flags: ReplayFlags, context: CommandC
   const loss = describeLoss(loaded, loaded.capture.meta?.durationMs);
   if (loss !== undefined) io.stderr(`tachyon: ${loss}`);
   for (const line of formatRunSummary(loaded.profile.meta, false)) io.stderr(line);
-  const written = writeOutput(loaded.profile, { format, output: flags.output, outputOptions }, io);
+  const here = new TargetFiles(undefined);
+  const written = writeReport(loaded.profile, { format, output: flags.output, outputOptions }, io, (names) => here.readAll(names));
   if (written !== undefined && flags.browser === true) await openInBrowser(context.env.browser ?? 'xdg-open', format, written, io);
   return 0;
 }
@@ -50,7 +53,7 @@ export function registerReplayCommand(program: Command, context: CommandContext,
     .description('turn a capture (written by --binary, or by tachyon-helper alone) into any report, as the live run would have')
     .argument('<file>', 'the capture file')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
-  addReportOptions(command, REPLAY_FORMAT_NAMES);
+  addReportOptions(command, REPLAY_FORMAT_NAMES, false);
   command.addHelpText(
     'after',
     `

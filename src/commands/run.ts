@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { Command } from 'commander';
 import { ExitCode, TachyonError } from '../session/errors.js';
 import { GO_BYTE, LAUNCHER_FD, READY_BYTE, launcherArgs } from '../session/launcher.js';
-import { Recording, type Io } from './record.js';
+import { ProfilingRun, type Io } from './profiling-run.js';
 import { addSamplingOptions, recordOptionsFrom, type CommandContext, type SamplingFlags } from './shared.js';
 
 export interface RunFlags extends SamplingFlags {
@@ -83,11 +83,11 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
     );
   }
 
-  const recording = new Recording({ ...options, pid: child.pid as number }, io);
+  const profiling = new ProfilingRun({ ...options, pid: child.pid as number }, io);
   let forwardedSignal: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    recording.interrupted = true;
-    recording.stop();
+    profiling.interrupted = true;
+    profiling.stop();
     // Ctrl-C reaches the whole process group, the target included; SIGTERM sent to us alone is passed on.
     if (signal === 'SIGTERM' && forwardedSignal === undefined) {
       forwardedSignal = signal;
@@ -98,7 +98,7 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
   process.on('SIGTERM', onSignal);
   try {
     try {
-      await recording.attached();
+      await profiling.attached();
     } catch (error) {
       channel.destroy();
       child.kill('SIGKILL');
@@ -106,16 +106,16 @@ export async function run(target: string, args: string[], flags: RunFlags, conte
       throw error;
     }
     channel.end(GO_BYTE);
-    const first = await Promise.race([exited.then(() => 'target' as const), recording.session.done.then(() => 'helper' as const)]);
+    const first = await Promise.race([exited.then(() => 'target' as const), profiling.session.helperDone.then(() => 'helper' as const)]);
     if (first === 'target') {
-      recording.stop();
-      await recording.finish();
+      profiling.stop();
+      await profiling.finish();
       return exitCodeOf(await exited);
     }
     // Sampling ended before the target: -d passed (then the target is ended, as the stdlib
     // profiler does) or the helper died (then the target runs on to its natural end).
-    await recording.finish();
-    if (!recording.helperDied && !recording.interrupted) {
+    await profiling.finish();
+    if (!profiling.helperDied && !profiling.interrupted) {
       child.kill('SIGTERM');
     }
     return exitCodeOf(await exited);

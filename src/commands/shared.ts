@@ -1,19 +1,18 @@
 /**
  * Options and plumbing shared by the sampling commands (`run`, `attach`): the commander option
- * declarations, with their help texts, and the translation of parsed flags into RecordOptions.
+ * declarations, with their help texts, and the translation of parsed flags into ProfilingOptions.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Environment } from '../config/env.js';
 import { findHelper } from '../session/helper-path.js';
-import { ExitCode, TachyonError } from '../session/errors.js';
-import { PSTATS_SORT_KEYS } from '../output/pstats.js';
+import { cannotCombine, ExitCode, TachyonError } from '../session/errors.js';
 import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, formatFlag, type OutputFormatName, type OutputOptions } from '../output/index.js';
 import { loadCaptureProfile } from '../capture/load.js';
 import type { Profile } from '../model/profile.js';
 import { loadReportAssets } from './report-assets.js';
-import { checkBlocking, checkBrowser, chooseFormat, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort, type FormatFlags } from './options.js';
+import { CAPTURE_CHOICE, checkBlocking, checkBrowser, chooseReport, formatOptions, parseDurationSeconds, parseLimit, parseMode, parseSamplingRate, parseSort, type FormatFlags, type ReportChoice } from './options.js';
 import { needsCpuState } from '../model/modes.js';
-import type { RecordOptions } from './record.js';
+import type { ProfilingOptions } from './profiling-run.js';
 
 export interface SamplingFlags {
   samplingRate: string;
@@ -57,20 +56,22 @@ export function addSamplingOptions(command: Command): Command {
     .option('--no-realtime', 'keep the helper at normal scheduling priority (by default it samples under real-time scheduling where permitted, so ticks stay on time when the target keeps every CPU busy)')
     .option('--realtime-stats', 'show a live line on stderr with the achieved sampling rate and the mean/min/max interval between samples')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name; --heatmap makes PATH a directory, dropping a .html suffix); pstats writes a binary file pstats.Stats() loads');
-  addReportOptions(command, OUTPUT_FORMAT_NAMES);
+  addReportOptions(command, OUTPUT_FORMAT_NAMES, true);
   return command
     .option('--capture <path>', 'also save a capture of this run (as --binary writes) for "tachyon replay", next to the report')
     .option('-v, --verbose', 'show what the helper does (its stderr) while sampling');
 }
 
-/** The report options of run, attach and replay: the `--<format>` flags of `names`, as the registry describes them, --browser and the pstats display options. */
-export function addReportOptions(command: Command, names: readonly OutputFormatName[]): void {
+/**
+ * The report options of run, attach and replay: the `--<format>` flags of `names`, as the registry
+ * describes them, `--binary` where the run samples (`withCapture`), --browser and the options
+ * each format declares.
+ */
+export function addReportOptions(command: Command, names: readonly OutputFormatName[], withCapture: boolean): void {
   for (const name of names) command.option(formatFlag(name), OUTPUT_FORMATS[name].flagHelp);
-  command
-    .option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)')
-    .addOption(new Option('--sort <key>', `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)`))
-    .option('-l, --limit <rows>', 'pstats rows to print (default: 15)')
-    .option('--no-summary', 'pstats: leave out the summary of interesting functions');
+  if (withCapture) command.option(`--${CAPTURE_CHOICE}`, 'save a compact capture (the helper\'s stream and the run\'s metadata) for "tachyon replay" (default file: binary_PID.bin)');
+  command.option('--browser', 'open the flamegraph, diff flamegraph or heatmap in a web browser once it is written ($BROWSER, else xdg-open)');
+  for (const name of names) for (const option of formatOptions(name)) command.addOption(option);
 }
 
 /**
@@ -78,10 +79,10 @@ export function addReportOptions(command: Command, names: readonly OutputFormatN
  * display options, the HTML assets, and for a differential flamegraph the baseline capture's
  * profile (loaded now, so a bad baseline fails before sampling starts).
  */
-export function outputOptionsFrom(format: OutputFormatName, flags: FormatFlags & { output?: string; diffFlamegraph?: unknown }, context: CommandContext): OutputOptions {
+export function outputOptionsFrom(format: ReportChoice, flags: FormatFlags & { output?: string; diffFlamegraph?: unknown }, context: CommandContext): OutputOptions {
   const color = context.env.forceColor || (!context.env.noColor && context.stdoutIsTty);
   return {
-    assets: OUTPUT_FORMATS[format].needsAssets ? loadReportAssets() : undefined,
+    assets: format !== CAPTURE_CHOICE && OUTPUT_FORMATS[format].needsAssets ? loadReportAssets() : undefined,
     baseline: format === 'diff-flamegraph' ? loadCaptureProfile(String(flags.diffFlamegraph), context.toolVersion) : undefined,
     pstats: {
       sort: flags.sort !== undefined ? parseSort(flags.sort) : 'nsamples',
@@ -93,15 +94,15 @@ export function outputOptionsFrom(format: OutputFormatName, flags: FormatFlags &
 }
 
 /** Checks every flag before anything starts; the PID is added once the target is known. */
-export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext, argv: string[]): Omit<RecordOptions, 'pid'> {
+export function recordOptionsFrom(flags: SamplingFlags, context: CommandContext, argv: string[]): Omit<ProfilingOptions, 'pid'> {
   const rateHz = parseSamplingRate(flags.samplingRate);
   const durationMs = flags.duration !== undefined ? Math.round(parseDurationSeconds(flags.duration) * 1000) : undefined;
-  const format = chooseFormat(flags);
+  const format = chooseReport(flags);
   const mode = parseMode(flags.mode ?? 'wall');
   if (flags.blocking === true) checkBlocking(rateHz, mode);
   checkBrowser(format, flags.browser === true);
-  if (format === 'binary' && flags.capture !== undefined) {
-    throw new TachyonError(ExitCode.usage, '--capture and --binary cannot be combined', '--binary writes the capture itself (name it with -o); --capture adds one to another format');
+  if (format === CAPTURE_CHOICE && flags.capture !== undefined) {
+    throw cannotCombine('--capture', `--${CAPTURE_CHOICE}`, '--binary writes the capture itself (name it with -o); --capture adds one to another format');
   }
   const outputOptions = outputOptionsFrom(format, flags, context);
   checkBaselineMode(outputOptions.baseline, mode);

@@ -1,7 +1,8 @@
 /**
  * The registry of output formats: name → default file name, writer and the line that says where
  * the result went. A new format is one file in this folder and one entry here; nothing upstream
- * changes. Writers are pure; `commands/record.ts` does the file I/O.
+ * changes. Writers are pure; `write-report.ts` does the file I/O. (A `--binary` capture is no
+ * writer of a Profile: the sampling session's capture listener writes it, capture/writer.ts.)
  */
 import { sampleCount, type Profile } from '../model/profile.js';
 import { writeCollapsed } from './collapsed.js';
@@ -13,7 +14,7 @@ import { writeGecko } from './gecko.js';
 import { writeJsonl } from './jsonl.js';
 import { writePprof } from './pprof.js';
 import { writeSpeedscope } from './speedscope.js';
-import { writePstatsFile, writePstatsText, type PstatsTextOptions } from './pstats.js';
+import { PSTATS_SORT_KEYS, writePstatsFile, writePstatsText, type PstatsTextOptions } from './pstats.js';
 
 export interface OutputOptions {
   pstats: PstatsTextOptions;
@@ -52,13 +53,19 @@ export interface OutputFormat {
   sourceFiles?(profile: Profile): string[];
   /** What `--browser` opens: '' for the written file itself, else a file inside the directory. */
   browserEntry?: string;
-  /** The helper's raw stream, written while sampling (`capture/writer.ts`), not a Profile writer; `replay` has no such flag. */
-  capture?: true;
   /** The flag takes a value (`--diff-flamegraph BASELINE`); this names it in --help. */
   flagArgument?: string;
+  /** Options that apply to this format alone, as commander declares them; given with another format they are refused. */
+  options?: readonly FormatOption[];
 }
 
-export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed' | 'flamegraph' | 'diff-flamegraph' | 'heatmap' | 'gecko' | 'jsonl' | 'speedscope' | 'pprof' | 'binary', OutputFormat> = {
+/** One option of a format: commander's flags (`-l, --limit <rows>`, `--no-summary`) and its help text. */
+export interface FormatOption {
+  flags: string;
+  help: string;
+}
+
+export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed' | 'flamegraph' | 'diff-flamegraph' | 'heatmap' | 'gecko' | 'jsonl' | 'speedscope' | 'pprof', OutputFormat> = {
   pstats: {
     name: 'pstats',
     flagHelp: 'report as a pstats table on stdout, or a pstats file with -o (the default)',
@@ -66,6 +73,11 @@ export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed' | 'flamegraph' | 'dif
     write: (profile, options, toFile) => (toFile ? writePstatsFile(profile) : writePstatsText(profile, options.pstats)),
     writtenMessage: (path, profile) => `pstats file written to ${path} (${sampleCount(profile)} samples; view it with: python3 -m pstats ${path})`,
     stdoutByDefault: true,
+    options: [
+      { flags: '--sort <key>', help: `pstats sort order: ${PSTATS_SORT_KEYS.join(', ')} (default: nsamples)` },
+      { flags: '-l, --limit <rows>', help: 'pstats rows to print (default: 15)' },
+      { flags: '--no-summary', help: 'pstats: leave out the summary of interesting functions' },
+    ],
   },
   collapsed: {
     name: 'collapsed',
@@ -145,17 +157,6 @@ export const OUTPUT_FORMATS: Record<'pstats' | 'collapsed' | 'flamegraph' | 'dif
     writtenMessage: (path, profile) => `pprof profile written to ${path} (${sampleCount(profile)} samples; view it with: go tool pprof -http=: ${path})`,
     stdoutByDefault: false,
   },
-  binary: {
-    name: 'binary',
-    flagHelp: 'save a compact capture (the helper\'s stream and the run\'s metadata) for "tachyon replay" (default file: binary_PID.bin)',
-    defaultFileName: (pid) => `binary_${pid}.bin`,
-    write: () => {
-      throw new Error('a --binary capture is written while sampling, by capture/writer.ts');
-    },
-    writtenMessage: (path, profile) => `Binary capture written to ${path} (${sampleCount(profile)} samples)`,
-    stdoutByDefault: false,
-    capture: true,
-  },
 };
 
 export type OutputFormatName = keyof typeof OUTPUT_FORMATS;
@@ -180,5 +181,5 @@ export function formatFlag(name: OutputFormatName): string {
   return argument === undefined ? `--${name}` : `--${name} <${argument}>`;
 }
 
-/** The formats `replay` can write: every one that is a writer of a Profile. */
-export const REPLAY_FORMAT_NAMES = OUTPUT_FORMAT_NAMES.filter((name) => OUTPUT_FORMATS[name].capture !== true);
+/** The formats `replay` can write: every one, since each is a writer of a Profile. */
+export const REPLAY_FORMAT_NAMES = OUTPUT_FORMAT_NAMES;

@@ -35,6 +35,31 @@ export function permissionHint(helperPath: string): string {
   );
 }
 
+/** The target is gone (or never was): from `attach`'s own check and from the helper's exit code. */
+export function processNotFound(pid: number): TachyonError {
+  return new TachyonError(ExitCode.processNotFound, `no process with PID ${pid}`, 'check the PID with ps or pgrep; the process may have exited');
+}
+
+/** Two options that exclude each other: `--collapsed and --binary cannot be combined`. */
+export function cannotCombine(first: string, second: string, hint: string): TachyonError {
+  return new TachyonError(ExitCode.usage, `${first} and ${second} cannot be combined`, hint);
+}
+
+/** A report or capture file that cannot be written, for `reason` (an errno code); `hint` for a failure after it was opened. */
+export function cannotWrite(file: string, reason: string, hint = "choose another path with -o, or check the directory's permissions"): TachyonError {
+  return new TachyonError(ExitCode.fileError, `cannot write ${file} (${reason})`, hint);
+}
+
+/** The helper exited before its hello, without a code that says why; `signal` if one ended it. */
+export function helperEndedBeforeHello(signal?: string): TachyonError {
+  return new TachyonError(ExitCode.helperProblem, `the helper ended before attaching${signal ? ` (signal ${signal})` : ''}`, 'run with --verbose to see its messages');
+}
+
+/** The helper's stream could not be read (bad bytes, or a reader of it refused a message). */
+export function helperBrokeProtocol(error: Error): TachyonError {
+  return new TachyonError(ExitCode.helperProblem, `the helper's output broke the protocol: ${error.message}`, 'rebuild with "npm run build" so the helper and tachyon match');
+}
+
 /** The TachyonError for a helper that exited with `code`, given the last line it wrote on stderr. */
 export function errorForHelperExit(code: number, pid: number, stderrLine: string, helperPath: string): TachyonError {
   const detail = stderrLine.trim();
@@ -42,7 +67,7 @@ export function errorForHelperExit(code: number, pid: number, stderrLine: string
     case HelperExit.permission_denied:
       return new TachyonError(ExitCode.permissionDenied, `no permission to read process ${pid}${detail ? ` (${detail})` : ''}`, permissionHint(helperPath));
     case HelperExit.process_not_found:
-      return new TachyonError(ExitCode.processNotFound, `no process with PID ${pid}`, 'check the PID with ps or pgrep; the process may have exited');
+      return processNotFound(pid);
     case HelperExit.not_python:
       return new TachyonError(
         ExitCode.notPython,

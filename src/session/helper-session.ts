@@ -48,7 +48,7 @@ export interface HelperOutcome {
    * with a source excerpt and a caret, which say nothing on their own), else the last non-empty line.
    */
   stderrTail: string;
-  /** Set when the stream broke the protocol or the message handler threw. */
+  /** Set when the stream broke the protocol or the chunk or message handler threw. */
   streamError: Error | undefined;
   sawBye: boolean;
 }
@@ -110,8 +110,8 @@ export class HelperSession {
     const streamEnded = new Promise<void>((resolve) => {
       this.child.stdout.on('data', (chunk: Buffer) => {
         if (streamError !== undefined) return;
-        options.onChunk?.(chunk);
         try {
+          options.onChunk?.(chunk);
           splitter.push(chunk);
         } catch (error) {
           streamError = error instanceof Error ? error : new ProtocolError(String(error));

@@ -1,9 +1,12 @@
 /**
  * `--realtime-stats`: the achieved sampling rate and the mean, min and max interval between
  * ticks over a rolling window of the last 100 intervals, as one live line, in the stdlib
- * profiler's format (`Stats: <mean>Hz (<µs>µs) Min: <Hz> Max: <Hz> N=<ticks>`). Pure: it is
- * given tick times and returns the line; the caller decides when to print it.
+ * profiler's format (`Stats: <mean>Hz (<µs>µs) Min: <Hz> Max: <Hz> N=<ticks>`). RealtimeStats is
+ * pure: it is given tick times and returns the line. RealtimeStatsLine is the sampling session's
+ * listener that feeds it and hands the line, at most once a second of helper time, to a callback.
  */
+import { MessageKind, type Message } from '../protocol/messages.js';
+import type { SamplingListener } from './sampling-session.js';
 
 /** Intervals in the rolling window; no line is shown before it is full, since the first few, around attaching, are not the rate. */
 export const WINDOW_INTERVALS = 100;
@@ -34,5 +37,30 @@ export class RealtimeStats {
     const hz = (ns: number): string => (1e9 / ns).toFixed(1);
     // The shortest interval is the highest rate.
     return `Stats: ${hz(meanNs)}Hz (${(meanNs / 1000).toFixed(1)}µs) Min: ${hz(Math.max(...this.intervalsNs))}Hz Max: ${hz(Math.min(...this.intervalsNs))}Hz N=${this.ticks}`;
+  }
+}
+
+/** How often the live line is rewritten, in helper time. */
+const REALTIME_STATS_INTERVAL_NS = 1e9;
+
+export class RealtimeStatsLine implements SamplingListener {
+  private readonly stats = new RealtimeStats();
+  private nextStatusNs = 0;
+
+  /** `status` rewrites the live line; undefined clears it. */
+  constructor(private readonly status: (line: string | undefined) => void) {}
+
+  onMessage(message: Message): void {
+    if (message.kind !== MessageKind.sample && message.kind !== MessageKind.sample_failed) return;
+    this.stats.addTick(message.timeNs);
+    if (message.timeNs < this.nextStatusNs) return;
+    const line = this.stats.line();
+    if (line === undefined) return;
+    this.status(line);
+    this.nextStatusNs = message.timeNs + REALTIME_STATS_INTERVAL_NS;
+  }
+
+  onEnd(): void {
+    this.status(undefined);
   }
 }
