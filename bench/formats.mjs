@@ -121,7 +121,7 @@ and a 1,000-frame recursion), sampled for ${seconds} s at 10 kHz by each profile
 is the wall time of the whole command (\`tachyon replay FILE --collapsed -o …\`, start-up included;
 the stdlib's \`python3.15 -m profiling.sampling replay --collapsed\`). The last row repeats the
 real capture's sample records (times shifted) up to ${replayedSamples} samples, and scales the
-replay time to 1,000,000 linearly; its replay through the Recorder alone, without start-up and
+replay time to 1,000,000 linearly; its replay through the ProfileAssembler alone, without start-up and
 output, took ${inProcessSeconds.toFixed(2)} s, compressing it ${compressSeconds.toFixed(2)} s. Node ${process.version} has
 no zstd in node:zlib, so Tachyon's captures are brotli (quality 5, 16 MiB window), which the run
 says; the stdlib profiler's file is zstd, and its format stores each stack as a change from the

@@ -1,10 +1,10 @@
 /**
- * Replays a capture's helper stream through the same Recorder a live run uses, so a replayed
+ * Replays a capture's helper stream through the same ProfileAssembler a live run uses, so a replayed
  * Profile is the live one, field for field, and every writer gives the same bytes. Pure: an
  * opened capture in, a Profile and an account of anything lost out.
  */
 import { PROFILE_MODES, type ProfileMode } from '../model/modes.js';
-import { Recorder } from '../model/recorder.js';
+import { ProfileAssembler } from '../model/profile-assembler.js';
 import type { Profile } from '../model/profile.js';
 import { MessageKind } from '../protocol/messages.js';
 import { MessageSplitter } from '../protocol/stream.js';
@@ -27,12 +27,12 @@ export interface ReplayResult {
 export function replayCapture(capture: OpenedCapture, fallbackToolVersion: string): ReplayResult {
   // The capture holds every sample; the run's mode decides again which ones the report keeps.
   const mode = (PROFILE_MODES as readonly string[]).includes(capture.meta?.mode ?? '') ? (capture.meta?.mode as ProfileMode) : 'wall';
-  const recorder = new Recorder({ toolVersion: capture.meta?.tool.version ?? fallbackToolVersion, argv: capture.meta?.argv ?? [], mode });
+  const assembler = new ProfileAssembler({ toolVersion: capture.meta?.tool.version ?? fallbackToolVersion, argv: capture.meta?.argv ?? [], mode });
   let sawBye = false;
   let messages = 0;
   let offset = 0;
   const splitter = new MessageSplitter((message) => {
-    recorder.feed(message);
+    assembler.feed(message);
     messages++;
     if (message.kind === MessageKind.bye) sawBye = true;
   });
@@ -44,12 +44,12 @@ export function replayCapture(capture: OpenedCapture, fallbackToolVersion: strin
     if (!(error instanceof Error)) throw error;
     throw new CaptureFormatError(`the capture is damaged near byte ${offset} of its stream (record ${messages + 1}): ${error.message}`, 'the file was altered after it was written; a file that was only cut short still replays');
   }
-  if (recorder.hello === undefined) {
+  if (assembler.hello === undefined) {
     throw new CaptureFormatError('the capture ends before the helper\'s first record (hello)', 'the capture was cut short before sampling began: nothing to replay');
   }
   const lostBytes = splitter.pendingBytes;
   const truncated = lostBytes > 0 || capture.compressedTruncated;
-  const profile = recorder.finish(truncated ? 'capture_truncated' : 'helper_died');
+  const profile = assembler.finish(truncated ? 'capture_truncated' : 'helper_died');
   return { profile, lostBytes, compressedTruncated: capture.compressedTruncated, sawBye, messages };
 }
 

@@ -7,7 +7,7 @@
  * With --locals the helper also reads each frame's local variables as short reprs.
  */
 import type { Command } from 'commander';
-import { Recorder } from '../model/recorder.js';
+import { ProfileAssembler } from '../model/profile-assembler.js';
 import { MessageKind, type FrameLocal } from '../protocol/messages.js';
 import { buildDump, writeDumpJson, writeDumpText } from '../output/dump.js';
 import { errorForHelperExit, ExitCode, helperEndedBeforeHello, TachyonError } from '../session/errors.js';
@@ -30,7 +30,7 @@ export interface DumpFlags {
 export async function dump(pidText: string, flags: DumpFlags, context: CommandContext, io: Io): Promise<number> {
   const pid = parsePid(pidText);
   const helperPath = findHelper(context.env, context.warn);
-  const recorder = new Recorder({ toolVersion: context.toolVersion, argv: [], gc: flags.gc !== false });
+  const assembler = new ProfileAssembler({ toolVersion: context.toolVersion, argv: [], gc: flags.gc !== false });
   let firstTickNs: number | undefined;
   /** `--locals`: by thread id and frame position from the leaf. */
   const locals = new Map<string, FrameLocal[]>();
@@ -48,16 +48,16 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
         locals.set(`${message.threadId}:${message.frameIndex}`, message.locals);
         return;
       }
-      recorder.feed(message);
+      assembler.feed(message);
     },
   });
   const outcome = await session.done;
-  if (recorder.hello === undefined) {
+  if (assembler.hello === undefined) {
     if (outcome.exitCode !== undefined && outcome.exitCode !== 0) throw errorForHelperExit(outcome.exitCode, pid, outcome.stderrTail, helperPath);
     throw helperEndedBeforeHello();
   }
-  const profile = recorder.finish('duration_elapsed');
-  if (recorder.samplesFailed > 0 && profile.threads.length === 0) {
+  const profile = assembler.finish('duration_elapsed');
+  if (assembler.samplesFailed > 0 && profile.threads.length === 0) {
     throw new TachyonError(ExitCode.failure, `no stack dump collected: the stacks of process ${pid} changed during every read`, 'try again');
   }
   const threadNames = new Map(profile.threads.flatMap((t) => (t.name !== undefined ? [[t.tid, t.name] as const] : [])));

@@ -6,7 +6,7 @@
  */
 import { CaptureWriter, defaultCaptureFileName } from '../capture/writer.js';
 import { preferredCompression } from '../capture/format.js';
-import { Recorder } from '../model/recorder.js';
+import { ProfileAssembler } from '../model/profile-assembler.js';
 import type { ProfileMode } from '../model/modes.js';
 import { formatPythonVersion, sampleCount, type Profile } from '../model/profile.js';
 import { OUTPUT_FORMATS, type OutputOptions } from '../output/index.js';
@@ -67,7 +67,7 @@ function openCapture(file: string, options: ProfilingOptions): CaptureWriter {
 
 export class ProfilingRun {
   /** The profile builder, the session's first listener. */
-  readonly recorder: Recorder;
+  readonly assembler: ProfileAssembler;
   readonly session: SamplingSession;
   interrupted = false;
   /** Set by finish() when the helper ended without its bye (crashed or was killed). */
@@ -81,10 +81,10 @@ export class ProfilingRun {
     readonly options: ProfilingOptions,
     private readonly io: Io,
   ) {
-    this.recorder = new Recorder({ toolVersion: options.toolVersion, argv: options.argv, mode: options.mode, gc: options.gc });
+    this.assembler = new ProfileAssembler({ toolVersion: options.toolVersion, argv: options.argv, mode: options.mode, gc: options.gc });
     const captureFile = capturePathOf(options);
     this.capture = captureFile !== undefined ? openCapture(captureFile, options) : undefined;
-    const listeners: SamplingListener[] = [{ onMessage: (message) => this.recorder.feed(message) }];
+    const listeners: SamplingListener[] = [{ onMessage: (message) => this.assembler.feed(message) }];
     if (options.realtimeStats === true && io.status !== undefined) listeners.push(new RealtimeStatsLine(io.status));
     if (this.capture !== undefined) listeners.push(this.capture);
     this.session = new SamplingSession({ ...options, log: (line) => io.stderr(line) }, listeners);
@@ -117,9 +117,9 @@ export class ProfilingRun {
     if (outcome.helperDied) {
       this.helperDied = true;
       const why = outcome.streamError?.message ?? `${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`;
-      this.io.stderr(`tachyon: warning: the helper stopped unexpectedly (${why}); writing the ${this.recorder.builder.sampleCount} samples collected so far`);
+      this.io.stderr(`tachyon: warning: the helper stopped unexpectedly (${why}); writing the ${this.assembler.builder.sampleCount} samples collected so far`);
     }
-    const profile = this.recorder.finish(outcome.sawBye ? 'stop_requested' : 'helper_died');
+    const profile = this.assembler.finish(outcome.sawBye ? 'stop_requested' : 'helper_died');
     for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
     if (this.capture !== undefined) for (const line of this.capture.written(sampleCount(profile))) this.io.stderr(line);
     if (this.options.format !== CAPTURE_CHOICE) await this.report(profile, { ...this.options, format: this.options.format });

@@ -1,7 +1,7 @@
 /**
  * `tachyon replay FILE --<format>`: turns a capture (`--binary`, or a helper stream written
  * without the orchestrator) into any report, exactly as the live run would have written it: the
- * stream goes through the same Recorder, so the Profile and every writer's bytes are the same.
+ * stream goes through the same ProfileAssembler, so the Profile and every writer's bytes are the same.
  * A capture cut short replays up to its last whole record, with a warning saying what was lost.
  */
 import type { Command } from 'commander';

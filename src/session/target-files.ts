@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from '../output/heatmap.js';
+import { isSourceFile } from '../model/profile.js';
 
 /** Files bigger than this are listed as unreadable rather than embedded in a page. */
 const SOURCE_SIZE_MAX_BYTES = 4 * 1024 * 1024;
@@ -38,7 +39,7 @@ export class TargetFiles {
   }
 
   read(file: string): SourceFile {
-    if (file === '' || file.startsWith('<') || file.startsWith('[')) return { error: 'not a file (code made at run time or frozen into the interpreter)' };
+    if (!isSourceFile(file)) return { error: 'not a file (code made at run time or frozen into the interpreter)' };
     const where = this.hostPath(file);
     try {
       const stat = statSync(where);

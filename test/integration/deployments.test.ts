@@ -14,7 +14,7 @@ import { installReadableByAll, parseCollapsed, parseSummary, startTarget, tachyo
 import { checkRecursiveProfile } from '../helpers/recursive-profile.js';
 import { decodeMessage } from '../../src/protocol/decode.js';
 import { MessageKind } from '../../src/protocol/messages.js';
-import { Recorder } from '../../src/model/recorder.js';
+import { ProfileAssembler } from '../../src/model/profile-assembler.js';
 import { writeCollapsed } from '../../src/output/collapsed.js';
 
 const fixtures = installFixtures();
@@ -69,7 +69,7 @@ t.test('batch capture: the helper alone writes a stream that becomes a report la
   const messages = (unpackMultiple(Buffer.from(capture.stdout as Uint8Array)) as unknown[]).map(decodeMessage);
   t.equal(messages[0].kind, MessageKind.hello, 'the stream starts with hello');
   t.match(messages[messages.length - 1], { kind: MessageKind.bye, reason: 2 }, 'and ends with bye: duration elapsed');
-  const recorder = new Recorder({ toolVersion: 'test', argv: [] });
+  const recorder = new ProfileAssembler({ toolVersion: 'test', argv: [] });
   for (const message of messages) recorder.feed(message);
   const profile = recorder.finish('unknown');
   t.ok(profile.meta.ticksTaken >= 1300, `${profile.meta.ticksTaken} ticks in 1.5 s`);

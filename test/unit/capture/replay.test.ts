@@ -1,5 +1,5 @@
 /**
- * Replay: a capture's stream through the Recorder gives the Profile the live Recorder built, so
+ * Replay: a capture's stream through the ProfileAssembler gives the Profile the live ProfileAssembler built, so
  * every writer gives the same bytes; a capture cut mid-record replays what came before and says
  * what was lost; a damaged stream is refused with where it broke.
  */
@@ -8,7 +8,7 @@ import { unpackMultiple } from 'msgpackr';
 import t from 'tap';
 import { encodeCaptureHeader, openCapture, CaptureFormatError, type CaptureMeta } from '../../../src/capture/format.js';
 import { describeLoss, replayCapture } from '../../../src/capture/replay.js';
-import { Recorder } from '../../../src/model/recorder.js';
+import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
 import { decodeMessage } from '../../../src/protocol/decode.js';
 import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES, type OutputOptions } from '../../../src/output/index.js';
 import { loadReportAssets } from '../../../src/commands/report-assets.js';
@@ -25,7 +25,7 @@ const bytesOf = (data: string | Uint8Array | Map<string, string>): Buffer =>
   data instanceof Map ? Buffer.from(JSON.stringify([...data].sort(([a], [b]) => a.localeCompare(b)))) : Buffer.from(data);
 
 function liveProfile(stream: Buffer) {
-  const recorder = new Recorder({ toolVersion: '9.9.9', argv: ['app.py'] });
+  const recorder = new ProfileAssembler({ toolVersion: '9.9.9', argv: ['app.py'] });
   for (const value of unpackMultiple(stream) as unknown[]) recorder.feed(decodeMessage(value));
   return recorder.finish('stop_requested');
 }

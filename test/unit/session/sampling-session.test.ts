@@ -11,7 +11,7 @@ import { openCapture } from '../../../src/capture/format.js';
 import { replayCapture } from '../../../src/capture/replay.js';
 import { CaptureWriter } from '../../../src/capture/writer.js';
 import { sampleCount } from '../../../src/model/profile.js';
-import { Recorder } from '../../../src/model/recorder.js';
+import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
 import { HelperExit, MessageKind, type Message } from '../../../src/protocol/messages.js';
 import { ExitCode, TachyonError } from '../../../src/session/errors.js';
 import { SamplingSession, type SamplingListener, type SamplingOutcome } from '../../../src/session/sampling-session.js';
@@ -40,9 +40,9 @@ function session(order: FakeOrder, listeners: SamplingListener[], stopGraceMs?: 
   return new SamplingSession({ ...REQUEST, ...(stopGraceMs !== undefined ? { stopGraceMs } : {}) }, listeners);
 }
 
-/** The samples a Recorder keeps from the recording's first `messages` messages. */
+/** The samples a ProfileAssembler keeps from the recording's first `messages` messages. */
 function samplesOf(messages: Message[]): number {
-  const recorder = new Recorder({ toolVersion: 'test', argv: [] });
+  const recorder = new ProfileAssembler({ toolVersion: 'test', argv: [] });
   for (const message of messages) recorder.feed(message);
   return recorder.builder.sampleCount;
 }
@@ -54,7 +54,7 @@ function caught(promise: Promise<unknown>): Promise<unknown> {
 t.test('every listener gets every chunk and message, in order, then one end', async (t) => {
   const first = new Tape();
   const second = new Tape();
-  const recorder = new Recorder({ toolVersion: 'test', argv: [] });
+  const recorder = new ProfileAssembler({ toolVersion: 'test', argv: [] });
   const s = session({ mode: 'replay' }, [first, { onMessage: (m) => recorder.feed(m) }, second]);
   const hello = await s.attached();
   const outcome = await s.finish();
@@ -125,7 +125,7 @@ t.test('a stalled helper is killed after the stop grace; the samples so far stay
 t.test('a helper that dies mid-stream still yields the samples so far, and its capture replays them', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tachyon-sampling-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const recorder = new Recorder({ toolVersion: 'test', argv: [] });
+  const recorder = new ProfileAssembler({ toolVersion: 'test', argv: [] });
   const capture = new CaptureWriter(path.join(dir, 'died.bin'), { tool: { name: 'tachyon', version: 'test' }, commandLine: [], argv: [], mode: 'wall', rateHz: 500, allThreads: false, target: { pid: 4242 }, startUnixMs: 0 }, 'none');
   const s = session({ mode: 'die', messages: 60, cutBytes: 9, exit: 1, stderr: 'panic: reached unreachable code' }, [{ onMessage: (m) => recorder.feed(m) }, capture]);
   await s.attached();
