@@ -12,6 +12,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const limits = @import("limits.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
+const os = @import("os.zig");
 
 const FrameCache = @This();
 
@@ -165,7 +166,6 @@ fn slotOf(page_address: u64) usize {
 }
 
 test "one read brings in the frame's page and the pages below it" {
-    const linux = std.os.linux;
     // A fake data stack: 16 pages of this process, each page filled with its index.
     const stack = try std.testing.allocator.alignedAlloc(u8, .fromByteUnits(page_bytes), 16 * page_bytes);
     defer std.testing.allocator.free(stack);
@@ -174,7 +174,7 @@ test "one read brings in the frame's page and the pages below it" {
     const pages = try std.testing.allocator.create([slot_count][page_bytes]u8);
     defer std.testing.allocator.destroy(pages);
     var cache = FrameCache.init(pages, limits.frame_read_ahead_pages);
-    const memory: RemoteMemory = .{ .pid = linux.getpid() };
+    const memory: RemoteMemory = .{ .pid = os.process.selfPid() };
     const base = @intFromPtr(stack.ptr);
 
     var bytes: [80]u8 = undefined;
@@ -201,7 +201,6 @@ test "one read brings in the frame's page and the pages below it" {
 }
 
 test "a page read in part serves views inside the part; a view outside it reads the page" {
-    const linux = std.os.linux;
     const stack = try std.testing.allocator.alignedAlloc(u8, .fromByteUnits(page_bytes), 4 * page_bytes);
     defer std.testing.allocator.free(stack);
     for (0..4 * page_bytes) |i| stack[i] = @truncate(i / 64);
@@ -210,7 +209,7 @@ test "a page read in part serves views inside the part; a view outside it reads 
     defer std.testing.allocator.destroy(pages);
     @memset(std.mem.asBytes(pages), 0xee);
     var cache = FrameCache.init(pages, limits.frame_read_ahead_pages);
-    const memory: RemoteMemory = .{ .pid = linux.getpid() };
+    const memory: RemoteMemory = .{ .pid = os.process.selfPid() };
     const page = @intFromPtr(stack.ptr) + 2 * page_bytes;
 
     var segments: [1]RemoteMemory.Segment = undefined;

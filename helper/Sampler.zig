@@ -16,12 +16,11 @@
 //! interval behind it counts the skipped ticks as missed and re-anchors instead of bursting.
 
 const std = @import("std");
-const linux = std.os.linux;
 const assert = std.debug.assert;
 const limits = @import("limits.zig");
 const buffers = @import("buffers.zig");
 const wire = @import("wire.zig");
-const procfs = @import("procfs.zig");
+const os = @import("os.zig");
 const CycleDetector = @import("cycle.zig").CycleDetector;
 const CodeCache = @import("CodeCache.zig");
 const pthread_tid = @import("pthread_tid.zig");
@@ -50,7 +49,7 @@ target: *const Target,
 offsets: *const PyOffsets,
 memory: RemoteMemory,
 /// `/proc/PID/stat`, kept open to notice the target's exit.
-stat_fd: linux.fd_t,
+stat_fd: os.Fd,
 out: *Output,
 frame_cache: FrameCache,
 code_cache: CodeCache,
@@ -126,7 +125,7 @@ pub fn init(
     options: Options,
     target: *const Target,
     memory: RemoteMemory,
-    stat_fd: linux.fd_t,
+    stat_fd: os.Fd,
     out: *Output,
 ) std.mem.Allocator.Error!Sampler {
     return .{
@@ -179,11 +178,11 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
         if (stop_signal.load(.monotonic)) break .stop_requested;
         if (ticked and end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
         if (s.options.stop_on_stdin_eof and now_ns >= next_stdin_ns) {
-            if (stdinClosed()) break .stop_requested;
+            if (os.files.stdinClosed()) break .stop_requested;
             next_stdin_ns = now_ns + limits.stdin_poll_interval_ns;
         }
         if (now_ns >= next_liveness_ns) {
-            if (!procfs.isAlive(s.stat_fd)) break .target_exited;
+            if (!os.procfs.isAlive(s.stat_fd)) break .target_exited;
             next_liveness_ns = now_ns + limits.liveness_interval_ns;
         }
 
@@ -192,7 +191,7 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
         if (s.stopper) |stopper| stopper.resumeAll();
         ticked = true;
         const outcome = try result;
-        if (outcome == .target_gone and !procfs.isAlive(s.stat_fd)) break .target_exited;
+        if (outcome == .target_gone and !os.procfs.isAlive(s.stat_fd)) break .target_exited;
 
         const after_ns = monotonicNs();
         if (after_ns >= next_stats_ns) {
@@ -721,7 +720,7 @@ fn learnTidOffset(s: *Sampler, main_pthread: u64) void {
     s.memory.read(main_pthread, &bytes) catch return;
     s.tid_offset = pthread_tid.findTidOffset(&bytes, @intCast(s.options.pid));
     const line = if (s.tid_offset != null) "tachyon-helper: kernel thread ids from struct pthread\n" else "tachyon-helper: no tid found in the main thread's struct pthread; thread ids are pthread_t values\n";
-    _ = linux.write(2, line.ptr, line.len);
+    os.files.writeStderr(line);
 }
 
 /// The `leaf_pages` slot of a thread state: its own, else a free one, else the one sampled
@@ -1214,44 +1213,14 @@ const DistinctCodes = struct {
 };
 
 
-fn stdinClosed() bool {
-    var pollfds = [_]linux.pollfd{.{ .fd = 0, .events = linux.POLL.IN }};
-    const rc = linux.poll(&pollfds, 1, 0);
-    if (linux.errno(rc) != .SUCCESS or rc == 0) return false;
-    if (pollfds[0].revents & (linux.POLL.HUP | linux.POLL.ERR | linux.POLL.NVAL) != 0) return true;
-    // Readable: end of file reads 0 bytes; anything else sent by the orchestrator is ignored.
-    var byte: [64]u8 = undefined;
-    const read = linux.read(0, &byte, byte.len);
-    return linux.errno(read) == .SUCCESS and read == 0;
-}
-
 fn warnLeftRealtime() void {
     const line = std.fmt.comptimePrint("tachyon-helper: left real-time scheduling: sampling used more than {d}% of a CPU\n", .{limits.realtime_cpu_percent_max});
-    _ = linux.write(2, line, line.len);
+    os.files.writeStderr(line);
 }
 
-pub fn monotonicNs() u64 {
-    return clockNs(.MONOTONIC);
-}
-
-fn realtimeNs() u64 {
-    return clockNs(.REALTIME);
-}
-
-fn clockNs(clock: linux.clockid_t) u64 {
-    var ts: linux.timespec = undefined;
-    _ = linux.clock_gettime(clock, &ts);
-    return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
-}
-
-/// Sleeps until the monotonic clock reaches `deadline_ns`, or a signal arrives.
-fn sleepUntil(deadline_ns: u64) void {
-    const ts: linux.timespec = .{
-        .sec = @intCast(deadline_ns / std.time.ns_per_s),
-        .nsec = @intCast(deadline_ns % std.time.ns_per_s),
-    };
-    _ = linux.clock_nanosleep(.MONOTONIC, .{ .ABSTIME = true }, &ts, null);
-}
+const monotonicNs = os.clock.monotonicNs;
+const realtimeNs = os.clock.realtimeNs;
+const sleepUntil = os.clock.sleepUntil;
 
 test "distinct codes keep first-seen order" {
     var arena = std.heap.ArenaAllocator.init(std.testing.allocator);
