@@ -66,7 +66,7 @@ fn drop(cache: *FrameCache, page_address: u64) void {
 }
 
 /// Copies `out.len` bytes at `address` (at most one page, possibly straddling two).
-pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) RemoteMemory.Error!void {
+pub fn read(cache: *FrameCache, memory: anytype, address: u64, out: []u8) RemoteMemory.Error!void {
     assert(out.len <= page_bytes);
     var copied: usize = 0;
     // At most two iterations: `out` spans at most two pages.
@@ -84,7 +84,7 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
 /// cached page, valid until the next call on this cache. `read_ahead`: on a miss, also fetch
 /// the pages below (the walk is going down a run of frames); else that page alone (a frame
 /// on its own, like a C-stack entry frame).
-pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize, read_ahead: bool) RemoteMemory.Error![]const u8 {
+pub fn view(cache: *FrameCache, memory: anytype, address: u64, len: usize, read_ahead: bool) RemoteMemory.Error![]const u8 {
     assert(len <= view_bytes_max);
     const in_page: usize = @intCast(address % page_bytes);
     if (in_page + len > page_bytes) {
@@ -97,7 +97,7 @@ pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize, 
 
 /// The page at `page_address`, of which bytes [from, to) are needed: from the cache, else read
 /// whole with `pages - 1` pages below it.
-fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64, pages: usize, from: usize, to: usize) RemoteMemory.Error!*const [page_bytes]u8 {
+fn fetch(cache: *FrameCache, memory: anytype, page_address: u64, pages: usize, from: usize, to: usize) RemoteMemory.Error!*const [page_bytes]u8 {
     const slot = slotOf(page_address);
     if (cache.holds(page_address, from, to)) return &cache.pages[slot];
 

@@ -714,7 +714,7 @@ const RecordLayout = struct {
 const testing = std.testing;
 
 /// The 3.13.0 record as dumped from a live interpreter (unwinding.md section 2.2, x86_64 GIL).
-fn liveRecord3_13() [584]u8 {
+pub fn liveRecord3_13() [584]u8 {
     var record: [584]u8 = @splat(0);
     @memcpy(record[0..8], cookie);
     const values = [_]struct { u16, u64 }{
