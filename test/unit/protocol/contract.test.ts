@@ -2,7 +2,7 @@
  * The Zig and TypeScript sides agree on the protocol: every enum in helper/wire.zig and
  * helper/fatal.zig has the same names and numbers as its mirror in src/protocol/messages.ts, and
  * docs/protocol.md lists them all; the helper's exit codes are the orchestrator's for the same
- * causes.
+ * causes; the rate limits the orchestrator enforces are helper/limits.zig's.
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/interpreters.js';
 import { FailReason, HelloFlags, HelperExit, MessageKind, PROTOCOL_VERSION, StopReason, ThreadStatus } from '../../../src/protocol/messages.js';
 import { ExitCode, errorForHelperExit } from '../../../src/session/errors.js';
+import { BLOCKING_RATE_HZ_MAX, RATE_HZ_MAX } from '../../../src/commands/options.js';
 
 function zigEnum(file: string, name: string): Record<string, number> {
   const source = readFileSync(path.join(REPO_ROOT, 'helper', file), 'utf8');
@@ -102,3 +103,13 @@ t.test('errorForHelperExit maps each helper exit to the orchestrator code of the
   }
 });
 
+t.test('the orchestrator\'s rate limits are helper/limits.zig\'s', async (t) => {
+  const source = readFileSync(path.join(REPO_ROOT, 'helper', 'limits.zig'), 'utf8');
+  const limit = (name: string): number => {
+    const match = new RegExp(`pub const ${name}\\s*(?::\\s*\\w+\\s*)?=\\s*([\\d_]+)\\s*;`).exec(source);
+    if (!match) throw new Error(`${name} not found in helper/limits.zig`);
+    return Number(match[1].replaceAll('_', ''));
+  };
+  t.equal(RATE_HZ_MAX, limit('rate_hz_max'), 'RATE_HZ_MAX = rate_hz_max');
+  t.equal(BLOCKING_RATE_HZ_MAX, limit('blocking_rate_hz_max'), 'BLOCKING_RATE_HZ_MAX = blocking_rate_hz_max');
+});
