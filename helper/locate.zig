@@ -154,7 +154,7 @@ fn fromRuntime(
     return target;
 }
 
-const supported = "supported: 3.8 to 3.15";
+const supported = std.fmt.comptimePrint("supported: 3.{d} to 3.{d}", .{ py_offsets.minor_min, py_offsets.minor_max });
 
 /// The built-in layout for a runtime without debug offsets, if its version has one.
 fn builtinLayout(version_hint: ?VersionHint) ?*const py_offsets.BuiltinLayout {

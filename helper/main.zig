@@ -14,6 +14,7 @@ const buffers = @import("buffers.zig");
 const locate = @import("locate.zig");
 const os = @import("os.zig");
 const wire = @import("wire.zig");
+const py_offsets = @import("py_offsets.zig");
 const Options = @import("Options.zig");
 const Output = @import("Output.zig");
 const Priority = @import("Priority.zig");
@@ -36,8 +37,8 @@ pub fn main(init: std.process.Init.Minimal) u8 {
             return @intFromEnum(fatal.ExitCode.ok);
         },
         .version => {
-            var line: [64]u8 = undefined;
-            os.files.writeAll(os.files.stdout, std.fmt.bufPrint(&line, "tachyon-helper {s} protocol {d}\n", .{ wire.helper_version, wire.protocol_version }) catch unreachable);
+            var line: [96]u8 = undefined;
+            os.files.writeAll(os.files.stdout, std.fmt.bufPrint(&line, "tachyon-helper {s} protocol {d} python {s}\n", .{ wire.helper_version, wire.protocol_version, py_offsets.supported_range }) catch unreachable);
             return @intFromEnum(fatal.ExitCode.ok);
         },
         .run => |options| {
