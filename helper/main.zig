@@ -3,9 +3,11 @@
 //! parses the options, opens the target (while privileged, when installed setuid), drops
 //! privileges, runs the `Sampler`, and turns the outcome into an exit code (`fatal.zig`).
 //!
-//! Layout of the helper: `locate.zig` finds the runtime (`proc_maps.zig`, `elf.zig`) and its
-//! layout (`py_offsets.zig`); `Sampler.zig` walks stacks through `RemoteMemory.zig`,
-//! `FrameCache.zig` and `CodeCache.zig`; `wire.zig` and `Output.zig` write the stream.
+//! Layout of the helper (one line per file in `helper/README.md`): `locate.zig` finds the runtime
+//! (`proc_maps.zig`, `elf.zig`) and its layout (`py_offsets.zig`); `Sampler.zig` runs the ticks,
+//! `thread_list.zig`, `thread_read.zig` and `StackWalk.zig` read the stacks through
+//! `RemoteMemory.zig`; `wire.zig` and `Output.zig` write the stream; every system call goes
+//! through `os.zig`.
 
 const std = @import("std");
 const fatal = @import("fatal.zig");
