@@ -102,7 +102,7 @@ pub fn trusted(cache: *const CodeCache, address: u64, generation: Generation) ?K
 /// before the frame that named the object (null before 3.14).
 pub fn idFor(
     cache: *CodeCache,
-    memory: RemoteMemory,
+    memory: anytype,
     offsets: *const PyOffsets,
     address: u64,
     header: []const u8,
@@ -143,7 +143,7 @@ pub fn idFor(
 
 /// Reads a `str` as UTF-8, capped at `limits.name_code_points_max`; "<unknown>" if it cannot
 /// be read (a legacy string, or memory that changed under us). Only a vanished target fails.
-fn readName(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, address: u64, slot: usize) error{ProcessGone}![]const u8 {
+fn readName(cache: *CodeCache, memory: anytype, offsets: *const PyOffsets, address: u64, slot: usize) error{ProcessGone}![]const u8 {
     const read = try readStr(memory, offsets, address, limits.name_code_points_max, cache.chars, cache.names[slot]);
     return if (read) |str| str.utf8 else "<unknown>";
 }
@@ -154,7 +154,7 @@ pub const Str = struct { utf8: []const u8, length: u64 };
 /// Reads the `str` at `address` (PEP 393, compact strings only): at most `chars_max` code
 /// points, through `chars` (4 bytes per code point) into `out` (4 bytes per code point). Null
 /// if it cannot be read; only a vanished target is an error.
-pub fn readStr(memory: RemoteMemory, offsets: *const PyOffsets, address: u64, chars_max: usize, chars: []u8, out: []u8) error{ProcessGone}!?Str {
+pub fn readStr(memory: anytype, offsets: *const PyOffsets, address: u64, chars_max: usize, chars: []u8, out: []u8) error{ProcessGone}!?Str {
     var header: [64]u8 = undefined;
     const header_bytes: usize = @intCast(@max(offsets.unicode.length, offsets.unicode.state) + 8);
     if (header_bytes > header.len) return null;
@@ -173,7 +173,7 @@ pub fn readStr(memory: RemoteMemory, offsets: *const PyOffsets, address: u64, ch
 }
 
 /// Reads the raw bytes of `co_linetable`; empty (line unknown) if too long or unreadable.
-fn readLineTable(cache: *CodeCache, memory: RemoteMemory, offsets: *const PyOffsets, address: u64) error{ProcessGone}![]const u8 {
+fn readLineTable(cache: *CodeCache, memory: anytype, offsets: *const PyOffsets, address: u64) error{ProcessGone}![]const u8 {
     const size = memory.readValue(u64, address +% offsets.bytes.ob_size) catch |err| return orUnknown(err, "");
     if (size > limits.line_table_bytes_max) return "";
     const bytes = cache.line_table[0..@intCast(size)];
@@ -202,7 +202,7 @@ test "a code object is trusted without its header only at the generation it was 
     const seen: Generation = .{ .interpreter = 0x5000, .value = 41 };
     try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, seen));
     // The header matches the entry: no memory is read and nothing is written.
-    const known = try cache.idFor(.{ .pid = 0 }, &offsets, address, header[0..@intCast(offsets.code.size)], seen, undefined, 0);
+    const known = try cache.idFor(RemoteMemory{ .pid = 0 }, &offsets, address, header[0..@intCast(offsets.code.size)], seen, undefined, 0);
     try std.testing.expectEqual(@as(u32, 7), known.code_id);
     try std.testing.expectEqual(@as(?Known, known), cache.trusted(address, seen));
     // A code object freed since (the count moved), another interpreter's count, another address.
@@ -210,6 +210,6 @@ test "a code object is trusted without its header only at the generation it was 
     try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, .{ .interpreter = 0x6000, .value = 41 }));
     try std.testing.expectEqual(@as(?Known, null), cache.trusted(address + 64, seen));
     // Compared without a count (before 3.14, --locals): trusted no more.
-    _ = try cache.idFor(.{ .pid = 0 }, &offsets, address, header[0..@intCast(offsets.code.size)], null, undefined, 0);
+    _ = try cache.idFor(RemoteMemory{ .pid = 0 }, &offsets, address, header[0..@intCast(offsets.code.size)], null, undefined, 0);
     try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, seen));
 }

@@ -12,6 +12,7 @@ const std = @import("std");
 const assert = std.debug.assert;
 const limits = @import("limits.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
+const os = @import("os.zig");
 
 const FrameCache = @This();
 
@@ -65,7 +66,7 @@ fn drop(cache: *FrameCache, page_address: u64) void {
 }
 
 /// Copies `out.len` bytes at `address` (at most one page, possibly straddling two).
-pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) RemoteMemory.Error!void {
+pub fn read(cache: *FrameCache, memory: anytype, address: u64, out: []u8) RemoteMemory.Error!void {
     assert(out.len <= page_bytes);
     var copied: usize = 0;
     // At most two iterations: `out` spans at most two pages.
@@ -83,7 +84,7 @@ pub fn read(cache: *FrameCache, memory: RemoteMemory, address: u64, out: []u8) R
 /// cached page, valid until the next call on this cache. `read_ahead`: on a miss, also fetch
 /// the pages below (the walk is going down a run of frames); else that page alone (a frame
 /// on its own, like a C-stack entry frame).
-pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize, read_ahead: bool) RemoteMemory.Error![]const u8 {
+pub fn view(cache: *FrameCache, memory: anytype, address: u64, len: usize, read_ahead: bool) RemoteMemory.Error![]const u8 {
     assert(len <= view_bytes_max);
     const in_page: usize = @intCast(address % page_bytes);
     if (in_page + len > page_bytes) {
@@ -96,7 +97,7 @@ pub fn view(cache: *FrameCache, memory: RemoteMemory, address: u64, len: usize, 
 
 /// The page at `page_address`, of which bytes [from, to) are needed: from the cache, else read
 /// whole with `pages - 1` pages below it.
-fn fetch(cache: *FrameCache, memory: RemoteMemory, page_address: u64, pages: usize, from: usize, to: usize) RemoteMemory.Error!*const [page_bytes]u8 {
+fn fetch(cache: *FrameCache, memory: anytype, page_address: u64, pages: usize, from: usize, to: usize) RemoteMemory.Error!*const [page_bytes]u8 {
     const slot = slotOf(page_address);
     if (cache.holds(page_address, from, to)) return &cache.pages[slot];
 
@@ -165,7 +166,6 @@ fn slotOf(page_address: u64) usize {
 }
 
 test "one read brings in the frame's page and the pages below it" {
-    const linux = std.os.linux;
     // A fake data stack: 16 pages of this process, each page filled with its index.
     const stack = try std.testing.allocator.alignedAlloc(u8, .fromByteUnits(page_bytes), 16 * page_bytes);
     defer std.testing.allocator.free(stack);
@@ -174,7 +174,7 @@ test "one read brings in the frame's page and the pages below it" {
     const pages = try std.testing.allocator.create([slot_count][page_bytes]u8);
     defer std.testing.allocator.destroy(pages);
     var cache = FrameCache.init(pages, limits.frame_read_ahead_pages);
-    const memory: RemoteMemory = .{ .pid = linux.getpid() };
+    const memory: RemoteMemory = .{ .pid = os.process.selfPid() };
     const base = @intFromPtr(stack.ptr);
 
     var bytes: [80]u8 = undefined;
@@ -201,7 +201,6 @@ test "one read brings in the frame's page and the pages below it" {
 }
 
 test "a page read in part serves views inside the part; a view outside it reads the page" {
-    const linux = std.os.linux;
     const stack = try std.testing.allocator.alignedAlloc(u8, .fromByteUnits(page_bytes), 4 * page_bytes);
     defer std.testing.allocator.free(stack);
     for (0..4 * page_bytes) |i| stack[i] = @truncate(i / 64);
@@ -210,7 +209,7 @@ test "a page read in part serves views inside the part; a view outside it reads 
     defer std.testing.allocator.destroy(pages);
     @memset(std.mem.asBytes(pages), 0xee);
     var cache = FrameCache.init(pages, limits.frame_read_ahead_pages);
-    const memory: RemoteMemory = .{ .pid = linux.getpid() };
+    const memory: RemoteMemory = .{ .pid = os.process.selfPid() };
     const page = @intFromPtr(stack.ptr) + 2 * page_bytes;
 
     var segments: [1]RemoteMemory.Segment = undefined;

@@ -3,11 +3,12 @@
 //! the usage text and the error.
 
 const std = @import("std");
+const os = @import("os.zig");
 const limits = @import("limits.zig");
 
 const Options = @This();
 
-pid: std.os.linux.pid_t,
+pid: os.Pid,
 rate_hz: u32 = 1000,
 /// 0 means until the target exits or the helper is stopped.
 duration_ms: u64 = 0,
@@ -47,7 +48,7 @@ pub const Error = error{Usage};
 
 /// Parses the arguments after the program name. On error, `message` holds one sentence.
 pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
-    var pid: ?std.os.linux.pid_t = null;
+    var pid: ?os.Pid = null;
     var options: Options = .{ .pid = 0 };
     for (args) |arg| {
         if (!std.mem.startsWith(u8, arg, "--")) return fail(message, "unexpected argument '{s}'", .{arg});
@@ -72,7 +73,7 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
         } else if (std.mem.eql(u8, key, "stop-on-stdin-eof")) {
             options.stop_on_stdin_eof = try flag(key, value, message);
         } else if (std.mem.eql(u8, key, "pid")) {
-            pid = try number(std.os.linux.pid_t, key, value, 1, std.math.maxInt(std.os.linux.pid_t), message);
+            pid = try number(os.Pid, key, value, 1, std.math.maxInt(os.Pid), message);
         } else if (std.mem.eql(u8, key, "rate-hz")) {
             options.rate_hz = try number(u32, key, value, limits.rate_hz_min, limits.rate_hz_max, message);
         } else if (std.mem.eql(u8, key, "duration-ms")) {
@@ -124,7 +125,7 @@ fn expectUsage(args: []const []const u8, expected: []const u8) !void {
 test "defaults and every option" {
     var message: [256]u8 = undefined;
     const minimal = (try parse(&.{"--pid=42"}, &message)).run;
-    try testing.expectEqual(@as(std.os.linux.pid_t, 42), minimal.pid);
+    try testing.expectEqual(@as(os.Pid, 42), minimal.pid);
     try testing.expectEqual(@as(u32, 1000), minimal.rate_hz);
     try testing.expectEqual(@as(u64, 1_000_000), minimal.intervalNs());
     try testing.expect(!minimal.all_threads and !minimal.stop_on_stdin_eof);

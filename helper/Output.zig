@@ -8,7 +8,7 @@
 //! `main.zig`) surfaces as `error.OutputClosed`.
 
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("os.zig");
 const assert = std.debug.assert;
 const limits = @import("limits.zig");
 const wire = @import("wire.zig");
@@ -17,12 +17,12 @@ const Output = @This();
 
 pub const Error = error{OutputClosed};
 
-fd: linux.fd_t,
+fd: os.Fd,
 encoder: wire.Encoder,
 /// Monotonic time at which the oldest unflushed message was added.
 oldest_unflushed_ns: u64 = 0,
 
-pub fn init(fd: linux.fd_t, buffer: []u8) Output {
+pub fn init(fd: os.Fd, buffer: []u8) Output {
     assert(buffer.len >= limits.output_bytes);
     return .{ .fd = fd, .encoder = .{ .buffer = buffer } };
 }
@@ -52,19 +52,14 @@ pub fn flush(out: *Output) Error!void {
     var written: usize = 0;
     // Each iteration writes at least one byte or waits for the pipe to drain.
     while (written < bytes.len) {
-        const rc = linux.write(out.fd, bytes[written..].ptr, bytes.len - written);
-        switch (linux.errno(rc)) {
-            .SUCCESS => written += rc,
-            .INTR => {},
-            .AGAIN => waitWritable(out.fd),
-            else => return error.OutputClosed,
-        }
+        written += os.files.write(out.fd, bytes[written..]) catch |err| switch (err) {
+            error.Interrupted => 0,
+            error.WouldBlock => wait: {
+                os.files.waitWritable(out.fd);
+                break :wait 0;
+            },
+            error.Closed => return error.OutputClosed,
+        };
     }
     out.encoder.len = 0;
-}
-
-/// For a non-blocking stdout: sleeps until the pipe accepts more bytes.
-fn waitWritable(fd: linux.fd_t) void {
-    var pollfds = [_]linux.pollfd{.{ .fd = fd, .events = linux.POLL.OUT }};
-    _ = linux.poll(&pollfds, pollfds.len, -1);
 }

@@ -20,7 +20,7 @@
 //! `limits.realtime_rate_hz_max`.
 
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("os.zig");
 const limits = @import("limits.zig");
 
 const Priority = @This();
@@ -33,23 +33,21 @@ window_start_ns: u64 = 0,
 
 /// Wake-ups on time: timer slack of 1 ns for the calling thread (no privilege needed).
 pub fn preciseTimers() void {
-    _ = linux.prctl(@intFromEnum(linux.PR.SET_TIMERSLACK), 1, 0, 0, 0);
+    os.scheduling.preciseTimers();
 }
 
 /// Asks for real-time scheduling when the rate allows it; returns whether it was granted.
 pub fn enter(rate_hz: u32, now_ns: u64) Priority {
     if (rate_hz > limits.realtime_rate_hz_max) return .{};
-    const param: linux.sched_param = .{ .priority = 1 };
-    const rc = linux.sched_setscheduler(0, .{ .mode = .FIFO, .RESET_ON_FORK = true }, &param);
-    if (linux.errno(rc) != .SUCCESS) return .{};
-    return .{ .realtime = true, .window_cpu_ns = threadCpuNs(), .window_start_ns = now_ns };
+    if (!os.scheduling.enterRealtime()) return .{};
+    return .{ .realtime = true, .window_cpu_ns = os.clock.threadCpuNs(), .window_start_ns = now_ns };
 }
 
 /// Called once per stats window: leaves real-time scheduling if the helper used more of the
 /// CPU than it may. Returns true when it just left.
 pub fn check(p: *Priority, now_ns: u64) bool {
     if (!p.realtime) return false;
-    const cpu_ns = threadCpuNs();
+    const cpu_ns = os.clock.threadCpuNs();
     const used_ns = cpu_ns -| p.window_cpu_ns;
     const wall_ns = now_ns -| p.window_start_ns;
     p.window_cpu_ns = cpu_ns;
@@ -62,19 +60,12 @@ pub fn check(p: *Priority, now_ns: u64) bool {
 /// Returns to normal scheduling (also when sampling ends).
 pub fn leave(p: *Priority) void {
     if (!p.realtime) return;
-    const param: linux.sched_param = .{ .priority = 0 };
-    _ = linux.sched_setscheduler(0, .{ .mode = .NORMAL }, &param);
+    os.scheduling.leaveRealtime();
     p.realtime = false;
 }
 
 fn overBudget(used_ns: u64, wall_ns: u64) bool {
     return used_ns * 100 > wall_ns * limits.realtime_cpu_percent_max;
-}
-
-fn threadCpuNs() u64 {
-    var ts: linux.timespec = undefined;
-    _ = linux.clock_gettime(.THREAD_CPUTIME_ID, &ts);
-    return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
 }
 
 test "the CPU budget" {

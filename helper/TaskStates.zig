@@ -9,20 +9,19 @@
 //! and its slot is freed.
 
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("os.zig");
 const limits = @import("limits.zig");
-const procfs = @import("procfs.zig");
 
 const TaskStates = @This();
 
 pub const State = enum { on_cpu, off_cpu, unknown };
 
-const Slot = struct { tid: u64 = 0, fd: linux.fd_t = -1 };
+const Slot = struct { tid: u64 = 0, fd: os.Fd = -1 };
 
-pid: linux.pid_t,
+pid: os.Pid,
 slots: [limits.task_stat_fds_max]Slot = @splat(.{}),
 
-pub fn init(pid: linux.pid_t) TaskStates {
+pub fn init(pid: os.Pid) TaskStates {
     return .{ .pid = pid };
 }
 
@@ -32,21 +31,21 @@ pub fn state(ts: *TaskStates, tid: u64) State {
     if (tid == 0 or tid > std.math.maxInt(i32)) return .unknown;
     const slot = &ts.slots[@intCast(tid % limits.task_stat_fds_max)];
     if (slot.tid != tid) {
-        if (slot.fd >= 0) procfs.close(slot.fd);
+        if (slot.fd >= 0) os.files.close(slot.fd);
         slot.* = .{};
         var name: [48]u8 = undefined;
         const path = std.fmt.bufPrint(&name, "task/{d}/stat", .{tid}) catch return .unknown;
-        slot.fd = procfs.open(ts.pid, path) catch return .unknown;
+        slot.fd = os.procfs.open(ts.pid, path) catch return .unknown;
         slot.tid = tid;
     }
     var buffer: [limits.task_stat_bytes]u8 = undefined;
-    const rc = linux.pread(slot.fd, &buffer, buffer.len, 0);
-    if (linux.errno(rc) != .SUCCESS or rc == 0) {
-        procfs.close(slot.fd);
+    const rc = os.files.pread(slot.fd, &buffer, 0) orelse 0;
+    if (rc == 0) {
+        os.files.close(slot.fd);
         slot.* = .{};
         return .unknown;
     }
-    return classify(procfs.stateFromStat(buffer[0..rc]));
+    return classify(os.procfs.stateFromStat(buffer[0..rc]));
 }
 
 /// A thread read twice, around a stack walk, was on a CPU all along only if both reads say so.
@@ -74,8 +73,8 @@ test "state letters" {
 }
 
 test "this thread reads as on a CPU, a missing one as unknown" {
-    var states: TaskStates = .init(linux.getpid());
-    const tid: u64 = @intCast(linux.gettid());
+    var states: TaskStates = .init(os.process.selfPid());
+    const tid: u64 = @intCast(os.process.selfTid());
     try testing.expectEqual(State.on_cpu, states.state(tid));
     try testing.expectEqual(State.on_cpu, states.state(tid)); // the kept descriptor
     try testing.expectEqual(State.unknown, states.state(std.math.maxInt(i32) - 1));

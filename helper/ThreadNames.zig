@@ -10,9 +10,8 @@
 //! simply read again when it comes back.
 
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("os.zig");
 const limits = @import("limits.zig");
-const procfs = @import("procfs.zig");
 
 const ThreadNames = @This();
 
@@ -28,10 +27,10 @@ const Slot = struct {
     name: [name_bytes_max]u8 = undefined,
 };
 
-pid: linux.pid_t,
+pid: os.Pid,
 slots: [limits.thread_names_max]Slot = @splat(.{}),
 
-pub fn init(pid: linux.pid_t) ThreadNames {
+pub fn init(pid: os.Pid) ThreadNames {
     return .{ .pid = pid };
 }
 
@@ -66,9 +65,9 @@ fn recheckAfterNs(checks: u8) u64 {
 fn read(tn: *ThreadNames, tid: u64, buffer: *[name_bytes_max]u8) ?[]const u8 {
     var path: [48]u8 = undefined;
     const relative = std.fmt.bufPrint(&path, "task/{d}/comm", .{tid}) catch return null;
-    const fd = procfs.open(tn.pid, relative) catch return null;
-    defer procfs.close(fd);
-    const text = procfs.readAll(fd, buffer) catch return null;
+    const fd = os.procfs.open(tn.pid, relative) catch return null;
+    defer os.files.close(fd);
+    const text = os.files.readAll(fd, buffer) catch return null;
     return trimName(text);
 }
 
@@ -87,8 +86,8 @@ test "names from comm text" {
 }
 
 test "this thread: reported once, then again only when due and changed" {
-    var names: ThreadNames = .init(linux.getpid());
-    const tid: u64 = @intCast(linux.gettid());
+    var names: ThreadNames = .init(os.process.selfPid());
+    const tid: u64 = @intCast(os.process.selfTid());
     const first = names.changed(tid, 1).?;
     try testing.expect(first.len > 0);
     try testing.expect(names.changed(tid, 2) == null);

@@ -6,7 +6,7 @@
 //! Buffers live until the process exits, but for the one `free` gives back early.
 
 const std = @import("std");
-const linux = std.os.linux;
+const os = @import("os.zig");
 
 pub const Error = error{OutOfMemory};
 
@@ -14,16 +14,14 @@ pub const Error = error{OutOfMemory};
 pub fn alloc(comptime T: type, count: usize) Error![]T {
     if (count == 0) return &.{};
     const bytes = count * @sizeOf(T);
-    const address = linux.mmap(null, bytes, .{ .READ = true, .WRITE = true }, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0);
-    if (linux.errno(address) != .SUCCESS) return error.OutOfMemory;
-    const pointer: [*]T = @ptrFromInt(address);
+    const pointer: [*]T = @ptrCast(@alignCast(os.memory.mapPages(bytes) orelse return error.OutOfMemory));
     return pointer[0..count];
 }
 
 /// Returns a buffer from `alloc` to the kernel.
 pub fn free(comptime T: type, buffer: []T) void {
     if (buffer.len == 0) return;
-    _ = linux.munmap(@ptrCast(buffer.ptr), buffer.len * @sizeOf(T));
+    os.memory.unmapPages(@ptrCast(buffer.ptr), buffer.len * @sizeOf(T));
 }
 
 /// One zeroed `T`, page-aligned.

@@ -8,21 +8,19 @@
 
 const std = @import("std");
 const limits = @import("limits.zig");
+const os = @import("os.zig");
 
 pub const Error = error{ NotElf, Unreadable };
 
 /// Where ELF bytes come from: a file descriptor, or (in tests) a byte slice.
 pub const Source = union(enum) {
-    fd: std.os.linux.fd_t,
+    fd: os.Fd,
     bytes: []const u8,
 
     /// Reads up to `buffer.len` bytes at `offset`; returns how many were read.
     pub fn pread(source: Source, buffer: []u8, offset: u64) usize {
         switch (source) {
-            .fd => |fd| {
-                const rc = std.os.linux.pread(fd, buffer.ptr, buffer.len, @bitCast(offset));
-                return if (std.os.linux.errno(rc) == .SUCCESS) rc else 0;
-            },
+            .fd => |fd| return os.files.pread(fd, buffer, offset) orelse 0,
             .bytes => |bytes| {
                 if (offset >= bytes.len) return 0;
                 const available = bytes[@intCast(offset)..];
@@ -307,10 +305,8 @@ test "rejects what is not a 64-bit little-endian ELF" {
 }
 
 test "inspects this test executable from /proc/self/exe" {
-    const rc = std.os.linux.open("/proc/self/exe", .{ .CLOEXEC = true }, 0);
-    try testing.expectEqual(std.os.linux.E.SUCCESS, std.os.linux.errno(rc));
-    const fd: std.os.linux.fd_t = @intCast(rc);
-    defer _ = std.os.linux.close(fd);
+    const fd = try os.procfs.openSelf("exe");
+    defer os.files.close(fd);
     const info = try inspect(.{ .fd = fd });
     try testing.expect(info.load_count >= 1);
     try testing.expectEqual(@as(?u64, null), info.runtime_address);

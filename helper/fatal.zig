@@ -9,16 +9,19 @@
 const std = @import("std");
 
 /// Process exit status. The TypeScript contract test parses this enum as text: keep one field
-/// per line with an explicit value, named as in `docs/protocol.md`.
+/// per line with an explicit value, named as in `docs/protocol.md`. A cause the orchestrator
+/// also exits with has the orchestrator's number (`src/session/errors.ts` `ExitCode`: usage 2,
+/// processNotFound 3, notPython 4, pythonUnsupported 5, permissionDenied 6); the helper's own
+/// causes take the numbers after them.
 pub const ExitCode = enum(u8) {
     ok = 0,
-    usage = 1,
-    permission_denied = 2,
+    usage = 2,
     process_not_found = 3,
     not_python = 4,
     python_unsupported = 5,
-    output_closed = 6,
-    internal = 7,
+    permission_denied = 6,
+    output_closed = 7,
+    internal = 8,
 };
 
 pub const Error = error{Fatal};

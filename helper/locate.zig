@@ -12,11 +12,10 @@
 //! says which method decided.
 
 const std = @import("std");
-const linux = std.os.linux;
 const limits = @import("limits.zig");
 const elf = @import("elf.zig");
 const fatal = @import("fatal.zig");
-const procfs = @import("procfs.zig");
+const os = @import("os.zig");
 const proc_maps = @import("proc_maps.zig");
 const py_offsets = @import("py_offsets.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
@@ -47,14 +46,14 @@ const Candidate = struct {
 };
 
 /// Locates the runtime. `maps_buffer` receives `/proc/PID/maps`.
-pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnostic: *fatal.Diagnostic) fatal.Error!Target {
-    const maps_fd = procfs.open(pid, "maps") catch |err| return openFailure(pid, err, diagnostic);
-    defer procfs.close(maps_fd);
-    const maps = procfs.readAll(maps_fd, maps_buffer) catch |err| return openFailure(pid, err, diagnostic);
+pub fn locate(pid: os.Pid, memory: RemoteMemory, maps_buffer: []u8, diagnostic: *fatal.Diagnostic) fatal.Error!Target {
+    const maps_fd = os.procfs.open(pid, "maps") catch |err| return openFailure(pid, err, diagnostic);
+    defer os.files.close(maps_fd);
+    const maps = os.files.readAll(maps_fd, maps_buffer) catch |err| return openFailure(pid, err, diagnostic);
 
-    const exe_fd: ?linux.fd_t = procfs.open(pid, "exe") catch null;
-    defer if (exe_fd) |fd| procfs.close(fd);
-    const exe_inode = if (exe_fd) |fd| procfs.inode(fd) else null;
+    const exe_fd: ?os.Fd = os.procfs.open(pid, "exe") catch null;
+    defer if (exe_fd) |fd| os.files.close(fd);
+    const exe_inode = if (exe_fd) |fd| os.files.inode(fd) else null;
 
     var candidates: [limits.candidates_max]Candidate = undefined;
     const count = collectCandidates(maps, exe_inode, &candidates);
@@ -64,8 +63,8 @@ pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnos
         const fd = if (candidate.rank == .executable and exe_fd != null)
             exe_fd.?
         else
-            openMapped(pid, candidate) orelse continue;
-        defer if (fd != exe_fd) procfs.close(fd);
+            os.procfs.openMapped(pid, candidate.path, candidate.map_start, candidate.inode) orelse continue;
+        defer if (fd != exe_fd) os.files.close(fd);
 
         const info = elf.inspect(.{ .fd = fd }) catch continue;
         const bias = elf.loadBias(&info, candidate.map_start, candidate.map_offset) orelse continue;
@@ -106,7 +105,7 @@ pub fn locate(pid: linux.pid_t, memory: RemoteMemory, maps_buffer: []u8, diagnos
 }
 
 fn fromRuntime(
-    pid: linux.pid_t,
+    pid: os.Pid,
     memory: RemoteMemory,
     runtime_address: u64,
     path: []const u8,
@@ -155,7 +154,7 @@ fn fromRuntime(
     return target;
 }
 
-const supported = "supported: 3.8 to 3.15";
+const supported = std.fmt.comptimePrint("supported: 3.{d} to 3.{d}", .{ py_offsets.minor_min, py_offsets.minor_max });
 
 /// The built-in layout for a runtime without debug offsets, if its version has one.
 fn builtinLayout(version_hint: ?VersionHint) ?*const py_offsets.BuiltinLayout {
@@ -165,7 +164,7 @@ fn builtinLayout(version_hint: ?VersionHint) ?*const py_offsets.BuiltinLayout {
 }
 
 fn writeStderr(bytes: []const u8) void {
-    _ = linux.write(2, bytes.ptr, bytes.len);
+    os.files.writeStderr(bytes);
 }
 
 /// Lists the candidate files, best first, one entry per file.
@@ -206,28 +205,11 @@ fn collectCandidates(maps: []const u8, exe_inode: ?u64, candidates: *[limits.can
     return count;
 }
 
-/// Opens a mapped file as the target sees it: through `/proc/PID/root` first, then through
-/// `/proc/PID/map_files`, then by its path here. The inode must match the mapping's.
-fn openMapped(pid: linux.pid_t, candidate: Candidate) ?linux.fd_t {
-    var buffer: [limits.path_bytes_max + 64]u8 = undefined;
-    for (0..3) |attempt| {
-        const path: [:0]const u8 = switch (attempt) {
-            0 => std.mem.printSentinel(&buffer, "/proc/{d}/root{s}", .{ pid, candidate.path }, 0),
-            1 => std.mem.printSentinel(&buffer, "/proc/{d}/map_files/{x}-{x}", .{ pid, candidate.map_start, candidate.map_start + 1 }, 0),
-            else => std.mem.printSentinel(&buffer, "{s}", .{candidate.path}, 0),
-        } catch continue;
-        const fd = procfs.openPath(path) catch continue;
-        if (procfs.inode(fd) == candidate.inode) return fd;
-        procfs.close(fd);
-    }
-    return null;
-}
-
 const CookieHit = struct { address: u64, path: []const u8 };
 
 /// Scans writable file-backed mappings, 8 bytes at a time, for `xdebugpy` followed by a
 /// 3.13+ version (unwinding.md section 1.4). Bounded by `limits.cookie_scan_bytes_max`.
-fn scanForCookie(pid: linux.pid_t, memory: RemoteMemory, maps: []const u8, diagnostic: *fatal.Diagnostic) fatal.Error!?CookieHit {
+fn scanForCookie(pid: os.Pid, memory: RemoteMemory, maps: []const u8, diagnostic: *fatal.Diagnostic) fatal.Error!?CookieHit {
     var chunk: [65536]u8 = undefined;
     var scanned: u64 = 0;
     var it = proc_maps.Iterator.init(maps);
@@ -317,7 +299,7 @@ fn versionFromName(name: []const u8) ?VersionHint {
     return .{ .hex = @as(u32, major) << 24 | @as(u32, minor) << 16 | 0xff00, .method = .file_name };
 }
 
-fn openFailure(pid: linux.pid_t, err: procfs.OpenError, diagnostic: *fatal.Diagnostic) fatal.Error {
+fn openFailure(pid: os.Pid, err: os.files.OpenError, diagnostic: *fatal.Diagnostic) fatal.Error {
     return switch (err) {
         error.NotFound => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
         error.PermissionDenied => permissionDenied(pid, diagnostic),
@@ -325,7 +307,7 @@ fn openFailure(pid: linux.pid_t, err: procfs.OpenError, diagnostic: *fatal.Diagn
     };
 }
 
-pub fn readFailure(pid: linux.pid_t, err: RemoteMemory.Error, diagnostic: *fatal.Diagnostic) fatal.Error {
+pub fn readFailure(pid: os.Pid, err: RemoteMemory.Error, diagnostic: *fatal.Diagnostic) fatal.Error {
     return switch (err) {
         error.ProcessGone => diagnostic.fail(.process_not_found, "process {d} exited", .{pid}),
         error.PermissionDenied => permissionDenied(pid, diagnostic),
@@ -333,7 +315,7 @@ pub fn readFailure(pid: linux.pid_t, err: RemoteMemory.Error, diagnostic: *fatal
     };
 }
 
-pub fn permissionDenied(pid: linux.pid_t, diagnostic: *fatal.Diagnostic) fatal.Error {
+pub fn permissionDenied(pid: os.Pid, diagnostic: *fatal.Diagnostic) fatal.Error {
     return diagnostic.fail(.permission_denied, "not allowed to read process {d}: run as its owner with kernel.yama.ptrace_scope=0, or as root / with CAP_SYS_PTRACE", .{pid});
 }
 

@@ -3,18 +3,20 @@
 //! parses the options, opens the target (while privileged, when installed setuid), drops
 //! privileges, runs the `Sampler`, and turns the outcome into an exit code (`fatal.zig`).
 //!
-//! Layout of the helper: `locate.zig` finds the runtime (`proc_maps.zig`, `elf.zig`) and its
-//! layout (`py_offsets.zig`); `Sampler.zig` walks stacks through `RemoteMemory.zig`,
-//! `FrameCache.zig` and `CodeCache.zig`; `wire.zig` and `Output.zig` write the stream.
+//! Layout of the helper (one line per file in `helper/README.md`): `locate.zig` finds the runtime
+//! (`proc_maps.zig`, `elf.zig`) and its layout (`py_offsets.zig`); `Sampler.zig` runs the ticks,
+//! `thread_list.zig`, `thread_read.zig` and `StackWalk.zig` read the stacks through
+//! `RemoteMemory.zig`; `wire.zig` and `Output.zig` write the stream; every system call goes
+//! through `os.zig`.
 
 const std = @import("std");
-const linux = std.os.linux;
 const fatal = @import("fatal.zig");
 const limits = @import("limits.zig");
 const buffers = @import("buffers.zig");
 const locate = @import("locate.zig");
-const procfs = @import("procfs.zig");
+const os = @import("os.zig");
 const wire = @import("wire.zig");
+const py_offsets = @import("py_offsets.zig");
 const Options = @import("Options.zig");
 const Output = @import("Output.zig");
 const Priority = @import("Priority.zig");
@@ -33,19 +35,19 @@ pub fn main(init: std.process.Init.Minimal) u8 {
         return usageError(std.mem.sliceTo(&message, 0));
     switch (command) {
         .help => {
-            writeAll(1, Options.usage);
+            os.files.writeAll(os.files.stdout, Options.usage);
             return @intFromEnum(fatal.ExitCode.ok);
         },
         .version => {
-            var line: [64]u8 = undefined;
-            writeAll(1, std.fmt.bufPrint(&line, "tachyon-helper {s} protocol {d}\n", .{ wire.helper_version, wire.protocol_version }) catch unreachable);
+            var line: [96]u8 = undefined;
+            os.files.writeAll(os.files.stdout, std.fmt.bufPrint(&line, "tachyon-helper {s} protocol {d} python {s}\n", .{ wire.helper_version, wire.protocol_version, py_offsets.supported_range }) catch unreachable);
             return @intFromEnum(fatal.ExitCode.ok);
         },
         .run => |options| {
             var diagnostic: fatal.Diagnostic = .{};
             run(options, &diagnostic) catch {
                 var line: [600]u8 = undefined;
-                writeAll(2, std.fmt.bufPrint(&line, "tachyon-helper: {s}\n", .{diagnostic.message()}) catch diagnostic.message());
+                os.files.writeAll(os.files.stderr, std.fmt.bufPrint(&line, "tachyon-helper: {s}\n", .{diagnostic.message()}) catch diagnostic.message());
                 return @intFromEnum(diagnostic.code);
             };
             return @intFromEnum(fatal.ExitCode.ok);
@@ -60,24 +62,24 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     const output_buffer = buffers.alloc(u8, limits.output_bytes) catch return outOfMemory(diagnostic);
 
     const pid = options.pid;
-    const stat_fd = procfs.open(pid, "stat") catch |err| return switch (err) {
+    const stat_fd = os.procfs.open(pid, "stat") catch |err| return switch (err) {
         error.NotFound => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
         error.PermissionDenied => locate.permissionDenied(pid, diagnostic),
         error.OtherFailure => diagnostic.fail(.internal, "cannot open /proc/{d}/stat", .{pid}),
     };
 
     // Installed setuid: the real user must own the target; open what needs privilege, then drop.
-    const real_uid = linux.getuid();
-    const setuid = linux.geteuid() != real_uid;
+    const real_uid = os.process.realUid();
+    const setuid = os.process.effectiveUid() != real_uid;
     var memory: RemoteMemory = .{ .pid = pid };
     if (setuid) {
         try checkOwner(pid, real_uid, diagnostic);
-        memory.mem_fd = procfs.open(pid, "mem") catch return locate.permissionDenied(pid, diagnostic);
+        memory.mem_fd = os.procfs.open(pid, "mem") catch return locate.permissionDenied(pid, diagnostic);
     }
     const target = try locate.locate(pid, memory, maps_buffer, diagnostic);
     Priority.preciseTimers();
     // Asked for while still privileged (setuid), after the costly start-up; given back any time.
-    var priority: Priority = if (options.realtime) .enter(options.rate_hz, Sampler.monotonicNs()) else .{};
+    var priority: Priority = if (options.realtime) .enter(options.rate_hz, os.clock.monotonicNs()) else .{};
     defer priority.leave();
     if (setuid) try dropPrivileges(diagnostic);
     buffers.free(u8, maps_buffer);
@@ -100,40 +102,32 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
 }
 
 /// The real user may read the target only if it owns it (all of the target's uids) or is root.
-fn checkOwner(pid: linux.pid_t, real_uid: linux.uid_t, diagnostic: *fatal.Diagnostic) fatal.Error!void {
+fn checkOwner(pid: os.Pid, real_uid: os.process.Uid, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     if (real_uid == 0) return;
-    const fd = procfs.open(pid, "status") catch return locate.permissionDenied(pid, diagnostic);
-    defer procfs.close(fd);
+    const fd = os.procfs.open(pid, "status") catch return locate.permissionDenied(pid, diagnostic);
+    defer os.files.close(fd);
     var buffer: [4096]u8 = undefined;
-    const status = procfs.readAll(fd, &buffer) catch return locate.permissionDenied(pid, diagnostic);
-    const uids = procfs.uidsFromStatus(status) orelse return locate.permissionDenied(pid, diagnostic);
+    const status = os.files.readAll(fd, &buffer) catch return locate.permissionDenied(pid, diagnostic);
+    const uids = os.procfs.uidsFromStatus(status) orelse return locate.permissionDenied(pid, diagnostic);
     if (uids.real != real_uid or uids.effective != real_uid or uids.saved != real_uid) {
         return locate.permissionDenied(pid, diagnostic);
     }
 }
 
 fn dropPrivileges(diagnostic: *fatal.Diagnostic) fatal.Error!void {
-    const gid = linux.getgid();
-    const uid = linux.getuid();
-    if (linux.errno(linux.setresgid(gid, gid, gid)) != .SUCCESS or
-        linux.errno(linux.setresuid(uid, uid, uid)) != .SUCCESS or
-        linux.geteuid() != uid)
-    {
-        return diagnostic.fail(.internal, "could not drop privileges to uid {d}", .{uid});
+    const ids = os.process.realIds();
+    if (!os.process.dropPrivileges(ids)) {
+        return diagnostic.fail(.internal, "could not drop privileges to uid {d}", .{ids.uid});
     }
 }
 
-/// SIGINT and SIGTERM ask for a clean stop (the sleep returns early: no SA_RESTART); SIGPIPE
-/// is ignored so that a closed stdout shows up as a failed write.
+/// SIGINT and SIGTERM ask for a clean stop (the sleep returns early); SIGPIPE is ignored so
+/// that a closed stdout shows up as a failed write.
 fn installSignalHandlers() void {
-    const stop: linux.Sigaction = .{ .handler = .{ .handler = onStopSignal }, .mask = linux.sigemptyset(), .flags = 0 };
-    _ = linux.sigaction(.INT, &stop, null);
-    _ = linux.sigaction(.TERM, &stop, null);
-    const ignore: linux.Sigaction = .{ .handler = .{ .handler = linux.SIG.IGN }, .mask = linux.sigemptyset(), .flags = 0 };
-    _ = linux.sigaction(.PIPE, &ignore, null);
+    os.process.installStopHandlers(onStopSignal);
 }
 
-fn onStopSignal(_: linux.SIG) callconv(.c) void {
+fn onStopSignal() void {
     Sampler.stop_signal.store(true, .monotonic);
 }
 
@@ -143,20 +137,9 @@ fn outOfMemory(diagnostic: *fatal.Diagnostic) fatal.Error {
 
 fn usageError(message: []const u8) u8 {
     var line: [300]u8 = undefined;
-    writeAll(2, Options.usage);
-    writeAll(2, std.fmt.bufPrint(&line, "tachyon-helper: {s}\n", .{message}) catch message);
+    os.files.writeAll(os.files.stderr, Options.usage);
+    os.files.writeAll(os.files.stderr, std.fmt.bufPrint(&line, "tachyon-helper: {s}\n", .{message}) catch message);
     return @intFromEnum(fatal.ExitCode.usage);
-}
-
-/// Best-effort write for the few human-readable lines (stderr, --help, --version).
-fn writeAll(fd: linux.fd_t, bytes: []const u8) void {
-    var written: usize = 0;
-    for (0..64) |_| {
-        if (written == bytes.len) return;
-        const rc = linux.write(fd, bytes[written..].ptr, bytes.len - written);
-        if (linux.errno(rc) != .SUCCESS) return;
-        written += rc;
-    }
 }
 
 test {
@@ -176,7 +159,9 @@ test {
     _ = @import("py_offsets.zig");
     _ = @import("pep393.zig");
     _ = @import("cycle.zig");
-    _ = @import("procfs.zig");
+    _ = @import("os.zig");
+    _ = @import("memory.zig");
+    _ = @import("ByteImage.zig");
     _ = @import("locate.zig");
     _ = @import("FrameCache.zig");
     _ = @import("CodeCache.zig");

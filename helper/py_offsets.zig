@@ -374,6 +374,15 @@ pub const BuiltinLayout = struct {
     cell_ob_ref: u64,
 };
 
+/// The CPython versions the helper reads, 3.`minor_min` to 3.`minor_max`: built-in tables up
+/// to 3.12 (`builtinFor`), `_Py_DebugOffsets` records from 3.13 (`fromDebugOffsets`). The one
+/// place the range is written: `--version` reports it (`supported_range`) and the orchestrator
+/// reads it from there.
+pub const minor_min = 8;
+pub const minor_max = 15;
+/// "3.8-3.15".
+pub const supported_range = std.fmt.comptimePrint("3.{d}-3.{d}", .{ minor_min, minor_max });
+
 /// The built-in layout of a minor version of 3.x, or null if there is none.
 pub fn builtinFor(minor_version: u8) ?*const BuiltinLayout {
     return switch (minor_version) {
@@ -714,7 +723,7 @@ const RecordLayout = struct {
 const testing = std.testing;
 
 /// The 3.13.0 record as dumped from a live interpreter (unwinding.md section 2.2, x86_64 GIL).
-fn liveRecord3_13() [584]u8 {
+pub fn liveRecord3_13() [584]u8 {
     var record: [584]u8 = @splat(0);
     @memcpy(record[0..8], cookie);
     const values = [_]struct { u16, u64 }{
@@ -777,6 +786,17 @@ test "records that must be refused" {
     @memcpy(early_3_15[0..8], cookie);
     std.mem.writeInt(u64, early_3_15[8..16], 0x030f00b3, .little);
     try testing.expectError(error.PreRelease, fromDebugOffsets(&early_3_15));
+}
+
+test "the supported range is what the tables and records cover" {
+    try testing.expect(builtinFor(minor_min - 1) == null);
+    for (minor_min..13) |minor_version| try testing.expect(builtinFor(@intCast(minor_version)) != null);
+    var record = liveRecord3_13();
+    for (13..minor_max + 2) |minor_version| {
+        std.mem.writeInt(u64, record[8..16], 0x030000f0 | @as(u64, minor_version) << 16, .little);
+        const refused = if (fromDebugOffsets(&record)) |_| false else |err| err == error.UnsupportedVersion;
+        try testing.expectEqual(minor_version > minor_max, refused);
+    }
 }
 
 test "every built-in table gives consistent offsets" {

@@ -39,13 +39,13 @@ export enum FailReason {
 /** The helper's exit status. */
 export enum HelperExit {
   ok = 0,
-  usage = 1,
-  permission_denied = 2,
+  usage = 2,
   process_not_found = 3,
   not_python = 4,
   python_unsupported = 5,
-  output_closed = 6,
-  internal = 7,
+  permission_denied = 6,
+  output_closed = 7,
+  internal = 8,
 }
 
 /** Thread status bits carried by each sample. */

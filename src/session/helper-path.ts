@@ -1,8 +1,11 @@
 /**
  * Finds the helper binary: $TACHYON_HELPER if it names an executable file (a bad value is warned
  * about and ignored), then the one `npm run build` puts in zig-out/bin of this package, then
- * `tachyon-helper` on PATH (where a packaged or setuid install would put it).
+ * `tachyon-helper` on PATH (where a packaged or setuid install would put it). Reads what the
+ * helper says of itself in `--version`: its version, protocol and the CPython versions it reads
+ * (written once, in helper/py_offsets.zig).
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +46,30 @@ export function findHelper(env: Environment, warn: (line: string) => void): stri
     `cannot find the ${HELPER_NAME} binary`,
     `build it with "npm run build" in ${packageRoot()}, or set TACHYON_HELPER to its path`,
   );
+}
+
+/** What `tachyon-helper --version` says: `tachyon-helper 0.1.0 protocol 4 python 3.8-3.15`. */
+export interface HelperVersion {
+  helperVersion: string;
+  protocolVersion: number;
+  /** The CPython versions the helper reads, first and last: `['3.8', '3.15']`. */
+  pythons: [string, string];
+}
+
+/** Parses the helper's `--version` line; undefined if it is not one. */
+export function parseHelperVersion(text: string): HelperVersion | undefined {
+  const match = /^tachyon-helper (\S+) protocol (\d+) python (3\.\d+)-(3\.\d+)$/m.exec(text);
+  if (!match) return undefined;
+  return { helperVersion: match[1], protocolVersion: Number(match[2]), pythons: [match[3], match[4]] };
+}
+
+/** Runs `helperPath --version`; undefined if it does not answer with a version line. */
+export function readHelperVersion(helperPath: string): HelperVersion | undefined {
+  const result = spawnSync(helperPath, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return result.status === 0 ? parseHelperVersion(result.stdout) : undefined;
+}
+
+/** The supported range for messages: `3.8 to 3.15`. */
+export function supportedPythonsText(version: HelperVersion): string {
+  return `${version.pythons[0]} to ${version.pythons[1]}`;
 }

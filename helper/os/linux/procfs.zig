@@ -1,66 +1,48 @@
-//! Small `/proc` helpers: opening `/proc/PID/...` files, reading a whole file into a buffer,
-//! telling whether the target still runs (from `/proc/PID/stat`) and which uids it runs as
-//! (from `/proc/PID/status`). The parsers are pure and tested; opening and reading are thin
-//! wrappers over raw system calls.
+//! The target's files through `/proc`: opening `/proc/PID/...`, opening a file the target maps
+//! as the target sees it, telling whether the target still runs (from `/proc/PID/stat`) and
+//! which uids it runs as (from `/proc/PID/status`). The parsers are pure and tested; opening and
+//! reading are thin wrappers over `files.zig`.
 
 const std = @import("std");
-const linux = std.os.linux;
-const limits = @import("limits.zig");
+const files = @import("files.zig");
+const Pid = std.os.linux.pid_t;
+const limits = @import("../../limits.zig");
 
-pub const OpenError = error{ NotFound, PermissionDenied, OtherFailure };
+pub const OpenError = files.OpenError;
 
 /// Opens `/proc/PID/<name>` read-only.
-pub fn open(pid: linux.pid_t, name: []const u8) OpenError!linux.fd_t {
+pub fn open(pid: Pid, name: []const u8) OpenError!files.Fd {
     var path: [limits.path_bytes_max + 32]u8 = undefined;
     const path_z = std.mem.printSentinel(&path, "/proc/{d}/{s}", .{ pid, name }, 0) catch return error.OtherFailure;
-    return openPath(path_z);
+    return files.openPath(path_z);
 }
 
-pub fn openPath(path: [*:0]const u8) OpenError!linux.fd_t {
-    const rc = linux.open(path, .{ .CLOEXEC = true }, 0);
-    return switch (linux.errno(rc)) {
-        .SUCCESS => @intCast(rc),
-        .NOENT, .SRCH, .NOTDIR => error.NotFound,
-        .ACCES, .PERM => error.PermissionDenied,
-        else => error.OtherFailure,
-    };
+/// Opens this process's own `/proc/self/<name>` (tests).
+pub fn openSelf(comptime name: []const u8) OpenError!files.Fd {
+    return files.openPath("/proc/self/" ++ name);
 }
 
-pub fn close(fd: linux.fd_t) void {
-    _ = linux.close(fd);
-}
-
-/// Reads a `/proc` file from its start into `buffer`; a file larger than `buffer` is cut.
-pub fn readAll(fd: linux.fd_t, buffer: []u8) OpenError![]const u8 {
-    var len: usize = 0;
-    // Each iteration reads at least one byte or ends the loop.
-    while (len < buffer.len) {
-        const rc = linux.pread(fd, buffer[len..].ptr, buffer.len - len, @intCast(len));
-        switch (linux.errno(rc)) {
-            .SUCCESS => if (rc == 0) break else {
-                len += rc;
-            },
-            .INTR => {},
-            .ACCES, .PERM => return error.PermissionDenied,
-            .SRCH, .NOENT => return error.NotFound,
-            else => return error.OtherFailure,
-        }
+/// Opens a file mapped by the target as the target sees it: through `/proc/PID/root` first,
+/// then through `/proc/PID/map_files`, then by its path here. The inode must be `inode`.
+pub fn openMapped(pid: Pid, path: []const u8, map_start: u64, inode: u64) ?files.Fd {
+    var buffer: [limits.path_bytes_max + 64]u8 = undefined;
+    for (0..3) |attempt| {
+        const path_z: [:0]const u8 = switch (attempt) {
+            0 => std.mem.printSentinel(&buffer, "/proc/{d}/root{s}", .{ pid, path }, 0),
+            1 => std.mem.printSentinel(&buffer, "/proc/{d}/map_files/{x}-{x}", .{ pid, map_start, map_start + 1 }, 0),
+            else => std.mem.printSentinel(&buffer, "{s}", .{path}, 0),
+        } catch continue;
+        const fd = files.openPath(path_z) catch continue;
+        if (files.inode(fd) == inode) return fd;
+        files.close(fd);
     }
-    return buffer[0..len];
-}
-
-/// Inode number of an open file (to match it with `/proc/PID/maps`).
-pub fn inode(fd: linux.fd_t) ?u64 {
-    var stat: linux.Statx = undefined;
-    const at_empty_path = 0x1000;
-    const rc = linux.statx(fd, "", at_empty_path, .{ .INO = true }, &stat);
-    return if (linux.errno(rc) == .SUCCESS) stat.ino else null;
+    return null;
 }
 
 /// Whether the process behind an open `/proc/PID/stat` still runs: not gone, not a zombie.
-pub fn isAlive(stat_fd: linux.fd_t) bool {
+pub fn isAlive(stat_fd: files.Fd) bool {
     var buffer: [1024]u8 = undefined;
-    const text = readAll(stat_fd, &buffer) catch return false;
+    const text = files.readAll(stat_fd, &buffer) catch return false;
     const state = stateFromStat(text) orelse return false;
     return state != 'Z' and state != 'X' and state != 'x';
 }
@@ -108,8 +90,8 @@ test "uids from the status file" {
 }
 
 test "this process is alive" {
-    const fd = try open(linux.getpid(), "stat");
-    defer close(fd);
+    const fd = try open(std.os.linux.getpid(), "stat");
+    defer files.close(fd);
     try testing.expect(isAlive(fd));
-    try testing.expect(inode(fd) != null);
+    try testing.expect(files.inode(fd) != null);
 }

@@ -1,0 +1,172 @@
+//! The thread list: which thread states a tick samples. By default only the main thread of the
+//! main interpreter, whose addresses (`MainRoots`) are re-read only every
+//! `limits.roots_refresh_interval_ns` or after a failed read; with `--all-threads` every thread
+//! of every interpreter, the first interpreter's list head being predicted from the previous
+//! tick and checked in the same system call as its first thread (`InterpreterProbe`).
+
+const std = @import("std");
+const limits = @import("limits.zig");
+const memory_interface = @import("memory.zig");
+const Output = @import("Output.zig");
+const Sampler = @import("Sampler.zig");
+const thread_status = @import("thread_status.zig");
+
+pub const MainRoots = struct { interpreter: u64, tstate: u64, expires_ns: u64 };
+
+/// One tick's threads: with `--all-threads` every thread of every interpreter, else the main
+/// thread of the main interpreter.
+pub fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Sampler.Tally) (memory_interface.Error || Output.Error)!void {
+    if (!s.options.all_threads) return sampleMainThread(s, now_ns, tally);
+    const o = s.offsets;
+    // The first interpreter lives as long as the runtime: its address is re-read only every
+    // `limits.roots_refresh_interval_ns`, or after a failed read.
+    const head = if (s.interpreters_head) |cached| if (now_ns < cached.expires_ns) cached.address else null else null;
+    var address = head orelse try s.memory.readValue(u64, s.target.runtime_address + o.runtime.interpreters_head);
+    if (head == null) s.interpreters_head = .{ .address = address, .expires_ns = now_ns + limits.roots_refresh_interval_ns };
+    errdefer s.interpreters_head = null;
+    errdefer s.first_threads = null;
+    for (0..limits.interpreters_max, 0..) |_, index| {
+        if (address == 0) break;
+        var interp: Interpreter = undefined;
+        var tstate: u64 = 0;
+        if (index == 0 and s.first_threads != null) {
+            tstate = try sampleFirstPredicted(s, address, &interp, now_ns, tally);
+        } else {
+            interp = try readInterpreter(s, address);
+            tstate = interp.threads_head;
+        }
+        if (index == 0) s.first_threads = .{ .head = interp.threads_head, .main = interp.threads_main };
+        if (o.thread.id_is_pthread and !s.tid_offset_searched and interp.id == 0) {
+            const main_thread = if (interp.threads_main != 0) interp.threads_main else try oldestThread(s, interp.threads_head);
+            if (main_thread != 0) thread_status.learnTidOffset(s, try s.memory.readValue(u64, main_thread +% o.thread.native_thread_id));
+        }
+        for (0..limits.threads_max) |_| {
+            if (tstate == 0) break;
+            // On 3.13 (no `threads.main`) the main thread is the oldest: the last in the list.
+            tstate = s.sampleThread(tstate, interp.threads_main, address, now_ns, tally) catch |err| switch (err) {
+                error.ListChanged, error.ProbeUnread => unreachable, // Only with `probe` set.
+                else => |e| return e,
+            };
+        }
+        address = interp.next;
+    }
+}
+
+/// The first interpreter's thread list head as the previous tick found it, sampled with the
+/// interpreter read alongside (`probe`). Fills `interp`; returns the next thread to sample.
+fn sampleFirstPredicted(s: *Sampler, address: u64, interp: *Interpreter, now_ns: u64, tally: *Sampler.Tally) (memory_interface.Error || Output.Error)!u64 {
+    const o = s.offsets;
+    const predicted = s.first_threads.?;
+    s.probe = .{ .address = address };
+    defer s.probe = null;
+    if (s.sampleThread(predicted.head, predicted.main, address, now_ns, tally)) |next| {
+        interp.* = s.probe.?.interpreter(o.interpreter);
+        return next;
+    } else |err| switch (err) {
+        error.ListChanged => {
+            interp.* = s.probe.?.interpreter(o.interpreter);
+            return interp.threads_head;
+        },
+        error.ProbeUnread => {
+            interp.* = try readInterpreter(s, address);
+            return interp.threads_head;
+        },
+        else => |e| return e,
+    }
+}
+
+/// The default: only the main thread of the main interpreter (id 0).
+fn sampleMainThread(s: *Sampler, now_ns: u64, tally: *Sampler.Tally) (memory_interface.Error || Output.Error)!void {
+    const roots = if (s.main_roots) |roots| if (now_ns < roots.expires_ns) roots else null else null;
+    const current = roots orelse try findMainRoots(s, now_ns);
+    if (current.tstate == 0) return;
+    if (s.offsets.thread.id_is_pthread and !s.tid_offset_searched) {
+        thread_status.learnTidOffset(s, try s.memory.readValue(u64, current.tstate +% s.offsets.thread.native_thread_id));
+    }
+    const failed_before = tally.failed;
+    _ = s.sampleThread(current.tstate, current.tstate, current.interpreter, now_ns, tally) catch |err| {
+        s.main_roots = null;
+        return switch (err) {
+            error.ListChanged, error.ProbeUnread => unreachable, // Only with `probe` set.
+            else => |e| e,
+        };
+    };
+    // A failed walk may come from a stale thread address: look again next tick.
+    if (tally.failed != failed_before) s.main_roots = null;
+}
+
+fn findMainRoots(s: *Sampler, now_ns: u64) memory_interface.Error!MainRoots {
+    var address = try s.memory.readValue(u64, s.target.runtime_address + s.offsets.runtime.interpreters_head);
+    const roots: MainRoots = for (0..limits.interpreters_max) |_| {
+        if (address == 0) break .{ .interpreter = 0, .tstate = 0, .expires_ns = 0 };
+        const interp = try readInterpreter(s, address);
+        if (interp.id == 0) {
+            const main_thread = if (interp.threads_main != 0) interp.threads_main else try oldestThread(s, interp.threads_head);
+            break .{ .interpreter = address, .tstate = main_thread, .expires_ns = now_ns + limits.roots_refresh_interval_ns };
+        }
+        address = interp.next;
+    } else .{ .interpreter = 0, .tstate = 0, .expires_ns = 0 };
+    s.main_roots = if (roots.tstate != 0) roots else null;
+    return roots;
+}
+
+/// 3.13 has no `threads.main`: new threads are pushed at the head, so the main thread is last.
+fn oldestThread(s: *Sampler, head: u64) memory_interface.Error!u64 {
+    var tstate = head;
+    for (0..limits.threads_max) |_| {
+        if (tstate == 0) return 0;
+        const next = try s.memory.readValue(u64, tstate +% s.offsets.thread.next);
+        if (next == 0) return tstate;
+        tstate = next;
+    }
+    return 0;
+}
+
+pub const Interpreter = struct {
+    id: i64,
+    next: u64,
+    threads_head: u64,
+    /// 0 when the layout has no `threads.main` (3.13).
+    threads_main: u64,
+};
+
+/// The fields of an interpreter state the walk needs, read into `values` by the segments that
+/// `plan` makes (alone, or inside a thread state's read).
+pub const InterpreterProbe = struct {
+    address: u64,
+    values: [4][8]u8 = @splat(@splat(0)),
+
+    pub fn plan(p: *InterpreterProbe, o: anytype, segments: []memory_interface.Segment) usize {
+        segments[0] = .{ .address = p.address +% o.id, .buffer = &p.values[0] };
+        segments[1] = .{ .address = p.address +% o.next, .buffer = &p.values[1] };
+        segments[2] = .{ .address = p.address +% o.threads_head, .buffer = &p.values[2] };
+        segments[3] = .{ .address = p.address +% (o.threads_main orelse o.threads_head), .buffer = &p.values[3] };
+        return if (o.threads_main != null) 4 else 3;
+    }
+
+    pub fn interpreter(p: *const InterpreterProbe, o: anytype) Interpreter {
+        return .{
+            .id = @bitCast(std.mem.readInt(u64, &p.values[0], .little)),
+            .next = std.mem.readInt(u64, &p.values[1], .little),
+            .threads_head = std.mem.readInt(u64, &p.values[2], .little),
+            .threads_main = if (o.threads_main != null) std.mem.readInt(u64, &p.values[3], .little) else 0,
+        };
+    }
+};
+
+/// Reads the fields of one interpreter state the walk needs, in one system call.
+fn readInterpreter(s: *Sampler, address: u64) memory_interface.Error!Interpreter {
+    var probe: InterpreterProbe = .{ .address = address };
+    var segments: [4]memory_interface.Segment = undefined;
+    const count = probe.plan(s.offsets.interpreter, &segments);
+    if (try s.memory.readSegments(segments[0..count]) != 8 * count) return error.Unmapped;
+    return probe.interpreter(s.offsets.interpreter);
+}
+
+/// Why a speculative first sample (`first_threads`) was dropped before it was sent.
+pub const ProbeError = error{
+    /// The interpreter's thread list is not what the previous tick saw.
+    ListChanged,
+    /// The combined read failed; the list is read again on its own.
+    ProbeUnread,
+};
