@@ -5,6 +5,7 @@
  * `--help` and the README.
  */
 import { HelperExit } from '../protocol/messages.js';
+import { readHelperVersion, supportedPythonsText } from './helper-path.js';
 
 export enum ExitCode {
   failure = 1,
@@ -75,10 +76,16 @@ export function errorForHelperExit(code: number, pid: number, stderrLine: string
         'attach to the python process itself, not a shell or wrapper around it (pgrep -a python)',
       );
     case HelperExit.python_unsupported:
-      return new TachyonError(ExitCode.pythonUnsupported, detail || `process ${pid} runs a Python version Tachyon cannot read`, 'Tachyon reads CPython 3.8 to 3.15 (GIL builds, x86_64 Linux); see the table in its README');
+      return new TachyonError(ExitCode.pythonUnsupported, detail || `process ${pid} runs a Python version Tachyon cannot read`, `Tachyon reads CPython ${supportedPythons(helperPath)} (GIL builds, x86_64 Linux); see the table in its README`);
     case HelperExit.usage:
       return new TachyonError(ExitCode.helperProblem, `the helper refused its options: ${detail}`, 'this is a bug in tachyon; please report it');
     default:
       return new TachyonError(ExitCode.helperProblem, `the helper failed (exit ${code})${detail ? `: ${detail}` : ''}`, 'run with --verbose for the helper\'s messages');
   }
+}
+
+/** The CPython versions the helper reads, as its `--version` states them (the one place they are written). */
+function supportedPythons(helperPath: string): string {
+  const version = readHelperVersion(helperPath);
+  return version === undefined ? 'of the versions in its README' : supportedPythonsText(version);
 }

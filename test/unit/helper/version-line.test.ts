@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/interpreters.js';
 import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
+import { HelperExit } from '../../../src/protocol/messages.js';
+import { errorForHelperExit } from '../../../src/session/errors.js';
 import { parseHelperVersion, readHelperVersion, supportedPythonsText } from '../../../src/session/helper-path.js';
 
 const HELPER = path.join(REPO_ROOT, 'zig-out', 'bin', 'tachyon-helper');
@@ -25,11 +27,18 @@ t.test('parsing a --version line', async (t) => {
   t.equal(parseHelperVersion('something else'), undefined);
 });
 
-t.test('the built helper reports the range of helper/py_offsets.zig', { skip: existsSync(HELPER) ? false : 'run npm run build first' }, async (t) => {
+t.test('the built helper reports the range of helper/py_offsets.zig', async (t) => {
+  t.ok(existsSync(HELPER), `the helper is built at ${HELPER} (npm run build)`);
   const version = readHelperVersion(HELPER);
   t.ok(version, 'the helper answers --version with a version line');
   if (!version) return;
   t.equal(version.protocolVersion, PROTOCOL_VERSION);
   t.same(version.pythons, [`3.${zigConst('minor_min')}`, `3.${zigConst('minor_max')}`]);
   t.equal(supportedPythonsText(version), `3.${zigConst('minor_min')} to 3.${zigConst('minor_max')}`);
+});
+
+t.test("an unsupported Python's hint names the range the helper reports", async (t) => {
+  const range = `3.${zigConst('minor_min')} to 3.${zigConst('minor_max')}`;
+  const error = errorForHelperExit(HelperExit.python_unsupported, 42, '', HELPER);
+  t.match(error.hint, `Tachyon reads CPython ${range} (GIL builds`);
 });
