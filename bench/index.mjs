@@ -258,8 +258,8 @@ for (const cell of cells) {
 
 // 4. Report writing: every registered format, from 1,000,000 samples, each in its own process.
 // --binary is a capture of the helper's stream, not a writer of a profile: bench/formats.mjs measures it.
-const { REPLAY_FORMAT_NAMES } = await import(path.join(ROOT, 'dist', 'output', 'index.js'));
-const formatNames = [...REPLAY_FORMAT_NAMES];
+const { OUTPUT_FORMAT_NAMES } = await import(path.join(ROOT, 'dist', 'output', 'index.js'));
+const formatNames = [...OUTPUT_FORMAT_NAMES];
 const formatRuns = new Map();
 for (let round = 0; round < REPEATS; round++) {
   for (let k = 0; k < formatNames.length; k++) {

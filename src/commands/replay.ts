@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { loadCapture } from '../capture/load.js';
 import { describeLoss } from '../capture/replay.js';
-import { REPLAY_FORMAT_NAMES } from '../output/index.js';
+import { OUTPUT_FORMAT_NAMES } from '../output/index.js';
 import { formatRunSummary } from '../output/summary.js';
 import { checkBrowser, chooseFormat, type FormatFlags } from './options.js';
 import { openInBrowser, writeReport } from '../output/write-report.js';
@@ -53,7 +53,7 @@ export function registerReplayCommand(program: Command, context: CommandContext,
     .description('turn a capture (written by --binary, or by tachyon-helper alone) into any report, as the live run would have')
     .argument('<file>', 'the capture file')
     .option('-o, --output <path>', 'write the report here (a directory gets the default file name); pstats writes a binary file pstats.Stats() loads');
-  addReportOptions(command, REPLAY_FORMAT_NAMES, false);
+  addReportOptions(command, OUTPUT_FORMAT_NAMES, false);
   command.addHelpText(
     'after',
     `

@@ -181,5 +181,3 @@ export function formatFlag(name: OutputFormatName): string {
   return argument === undefined ? `--${name}` : `--${name} <${argument}>`;
 }
 
-/** The formats `replay` can write: every one, since each is a writer of a Profile. */
-export const REPLAY_FORMAT_NAMES = OUTPUT_FORMAT_NAMES;

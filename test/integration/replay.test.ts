@@ -13,7 +13,7 @@ import { coreInterpreters, installFixtures, missingMessage, REPO_ROOT } from '..
 import { parseCollapsed, startTarget, tachyon } from '../helpers/cli.js';
 import { checkRecursiveProfile } from '../helpers/recursive-profile.js';
 import { stacksFromCollapsed, stacksOf, stacksText } from '../helpers/format-stacks.js';
-import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES } from '../../src/output/index.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES } from '../../src/output/index.js';
 import { ExitCode } from '../../src/session/errors.js';
 
 const fixtures = installFixtures();
@@ -34,7 +34,7 @@ t.test('live and replayed reports are byte-identical, in every format', async (t
   // The differential flamegraph's baseline: any capture.
   const baseline = path.join(dir, 'baseline.bin');
   await tachyon(['run', '--python', pyenv313.python, '-d', '0.5', '--binary', '-o', baseline, `${fixtures}/recursive.py`, '--forever']);
-  for (const format of REPLAY_FORMAT_NAMES) {
+  for (const format of OUTPUT_FORMAT_NAMES) {
     const flag = OUTPUT_FORMATS[format].flagArgument !== undefined ? [`--${format}`, baseline] : [`--${format}`];
     const live = path.join(dir, `live.${format}`);
     const capture = path.join(dir, `capture-${format}.bin`);
@@ -162,7 +162,7 @@ t.test('--help: replay is listed, and lists its options; run lists the new forma
   t.match(top.stdout, /replay \[options\] <file>/);
   const replay = await tachyon(['replay', '--help']);
   t.equal(replay.exitCode, 0);
-  for (const option of [...REPLAY_FORMAT_NAMES.map((n) => `--${n}`), '--output', '--sort', '--limit', '--no-summary']) t.match(replay.stdout, option, `replay --help lists ${option}`);
+  for (const option of [...OUTPUT_FORMAT_NAMES.map((n) => `--${n}`), '--output', '--sort', '--limit', '--no-summary']) t.match(replay.stdout, option, `replay --help lists ${option}`);
   t.notMatch(replay.stdout, /^\s+(-r, )?--(binary|sampling-rate|capture)\b/m, 'no capture or sampling options');
   const run = await tachyon(['run', '--help']);
   for (const option of ['--binary', '--capture', '--gecko', '--jsonl', '--speedscope', '--pprof']) t.match(run.stdout, option, `run --help lists ${option}`);

@@ -10,7 +10,7 @@ import { encodeCaptureHeader, openCapture, CaptureFormatError, type CaptureMeta 
 import { describeLoss, replayCapture } from '../../../src/capture/replay.js';
 import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
 import { decodeMessage } from '../../../src/protocol/decode.js';
-import { OUTPUT_FORMATS, REPLAY_FORMAT_NAMES, type OutputOptions } from '../../../src/output/index.js';
+import { OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, type OutputOptions } from '../../../src/output/index.js';
 import { loadReportAssets } from '../../../src/commands/report-assets.js';
 import { sampleCount } from '../../../src/model/profile.js';
 import { helperStream } from '../../helpers/helper-stream.js';
@@ -39,7 +39,7 @@ t.test('the replayed Profile is the live one, and so is every format', async (t)
   t.ok(result.sawBye);
   t.equal(describeLoss(result, undefined), undefined, 'nothing lost');
   t.equal(sampleCount(result.profile), 60);
-  for (const name of REPLAY_FORMAT_NAMES) {
+  for (const name of OUTPUT_FORMAT_NAMES) {
     for (const toFile of [true, false]) {
       const options = { ...OPTIONS, baseline: live };
       const a = bytesOf(OUTPUT_FORMATS[name].write(live, options, toFile));
