@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up Tachyon on a fresh machine: the pinned Zig (from PyPI's ziglang), the npm packages, and
 # the build (helper + TypeScript). With --test it also builds the Debian sid chroot that holds the
-# CPython 3.13/3.14/3.15 builds the tests profile (scripts/setup-chroot.sh), Debian's chromium (the
-# headless browser the HTML report tests drive), and the pinned py-spy and Austin the benchmark
+# CPython 3.13/3.14/3.15 builds the tests profile (scripts/setup-chroot.sh), the Debian packages the
+# tests drive (chromium, strace), and the pinned py-spy and Austin the benchmark
 # compares with (bench/setup-peers.sh). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,14 +37,22 @@ npm run --silent build
 
 if [ "$with_test" = 1 ]; then
   bash scripts/setup-chroot.sh
-  if [ ! -x /usr/bin/chromium ]; then
+  # Debian packages the tests drive: chromium (the HTML report tests), strace (the privileged
+  # helper's tests check what it opens before dropping root), unshare/setpriv (util-linux) and
+  # useradd (passwd) for the container and unprivileged-user tests.
+  missing=()
+  command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v strace >/dev/null || missing+=(strace)
+  command -v unshare >/dev/null && command -v setpriv >/dev/null || missing+=(util-linux)
+  command -v useradd >/dev/null || [ -x /usr/sbin/useradd ] || missing+=(passwd)
+  if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
-      echo "setup: error: the browser tests need Debian's chromium; install it as root: apt-get install -y chromium" >&2
+      echo "setup: error: the tests need these Debian packages; install them as root: apt-get install -y ${missing[*]}" >&2
       exit 1
     fi
-    echo "setup: installing Debian's chromium (for the browser tests of the HTML reports)"
+    echo "setup: installing Debian packages for the tests: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
+    apt-get install -y "${missing[@]}" >/dev/null || { apt-get update >/dev/null && apt-get install -y "${missing[@]}" >/dev/null; }
   fi
   # The peers npm run bench compares with (py-spy, Austin), pinned, into ~/.cache/tachyon/bench-peers.
   bash bench/setup-peers.sh
