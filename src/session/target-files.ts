@@ -79,7 +79,7 @@ export class TargetFiles {
   private readonly lines = new Map<string, string[] | undefined>();
 
   constructor(pid: number | undefined) {
-    this.identity = readerIdentityFor(process.geteuid?.() ?? 0, pid === undefined ? undefined : this.open(pid));
+    this.identity = readerIdentityFor(process.geteuid?.() ?? -1, pid === undefined ? undefined : this.open(pid));
   }
 
   /** Opens the target's root and working directory; returns its identity, if readable. */
@@ -117,13 +117,12 @@ export class TargetFiles {
       const dirs = { root: this.rootFd !== undefined, cwd: this.cwdFd !== undefined };
       const paths = toRead.map((f) => readerPath(f, dirs));
       const results = runSourceReader({ paths, maxBytes: SOURCE_SIZE_MAX_BYTES, identity: this.identity }, this.rootFd, this.cwdFd);
-      toRead.forEach((f, i) => this.cache.set(f, this.sourceFileOf('failed' in results ? undefined : results[i], results)));
+      toRead.forEach((f, i) => this.cache.set(f, 'failed' in results ? { error: `not read (the reader failed: ${results.failed})` } : this.sourceFileOf(results[i])));
     }
     return new Map(files.map((f) => [f, this.cache.get(f) as SourceFile]));
   }
 
-  private sourceFileOf(result: ReaderResult | undefined, all: ReaderResult[] | { failed: string }): SourceFile {
-    if (result === undefined) return { error: `not read (the reader failed: ${'failed' in all ? all.failed : 'no answer'})` };
+  private sourceFileOf(result: ReaderResult): SourceFile {
     if (!('text' in result)) return { error: describeReaderResult(result, this.identity) };
     return this.whyNoRoot ? { text: result.text, note: this.whyNoRoot } : { text: result.text };
   }
