@@ -30,6 +30,16 @@ export interface DumpFlags {
 export async function dump(pidText: string, flags: DumpFlags, context: CommandContext, io: Io): Promise<number> {
   const pid = parsePid(pidText);
   const helperPath = findHelper(context.env, context.warn);
+  // Before the helper reads it: the target's root, working directory and user are noted now.
+  const files = new TargetFiles(pid);
+  try {
+    return await dumpWith(files, pid, helperPath, flags, context, io);
+  } finally {
+    files.close();
+  }
+}
+
+async function dumpWith(files: TargetFiles, pid: number, helperPath: string, flags: DumpFlags, context: CommandContext, io: Io): Promise<number> {
   const assembler = new ProfileAssembler({ toolVersion: context.toolVersion, argv: [], gc: flags.gc !== false });
   let firstTickNs: number | undefined;
   /** `--locals`: by thread id and frame position from the leaf. */
@@ -61,17 +71,13 @@ export async function dump(pidText: string, flags: DumpFlags, context: CommandCo
     throw new TachyonError(ExitCode.failure, `no stack dump collected: the stacks of process ${pid} changed during every read`, 'try again');
   }
   const threadNames = new Map(profile.threads.flatMap((t) => (t.name !== undefined ? [[t.tid, t.name] as const] : [])));
-  const files = new TargetFiles(pid);
-  let result;
-  try {
-    result = buildDump(profile, {
-      threadNames,
-      sourceLine: (file, line) => files.sourceLine(file, line),
-      ...(flags.locals === true ? { locals: (tid: number, leafIndex: number) => locals.get(`${tid}:${leafIndex}`) ?? [] } : {}),
-    });
-  } finally {
-    files.close();
-  }
+  // Every Python file of the dump in one read.
+  files.readAll([...new Set(profile.funcs.kind.flatMap((kind, f) => (kind === 'python' ? [profile.strings[profile.funcs.file[f]]] : [])))].filter((f) => f.startsWith('/')));
+  const result = buildDump(profile, {
+    threadNames,
+    sourceLine: (file, line) => files.sourceLine(file, line),
+    ...(flags.locals === true ? { locals: (tid: number, leafIndex: number) => locals.get(`${tid}:${leafIndex}`) ?? [] } : {}),
+  });
   io.stdout(flags.json === true ? writeDumpJson(result) : writeDumpText(result));
   return 0;
 }
