@@ -9,7 +9,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const protocol_version = 4;
+pub const protocol_version = 5;
 /// A frame `0, native_instr_index` is a `<native>` frame (`--native`); `0, 0` the truncation marker.
 pub const native_instr_index = 1;
 pub const helper_version = "0.1.0";
@@ -34,6 +34,8 @@ pub const StopReason = enum(u8) {
 pub const FailReason = enum(u8) {
     torn = 1,
     read_error = 2,
+    /// The tick ended early: its time or thread budget ran out, or a list looped.
+    tick_cut = 3,
 };
 
 /// Bits of `sample.status`.
