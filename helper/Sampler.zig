@@ -69,6 +69,9 @@ ticks: u64 = 0,
 task_states: TaskStates,
 /// Each sampled thread's OS name, sent when it changes.
 thread_names: ThreadNames,
+/// Thread ids read from the target, from its PID namespace to `/proc`'s (the identity when
+/// they are the same).
+pid_namespace: os.pid_namespace.Translation,
 /// `--blocking`: stops the target's threads around each tick.
 stopper: ?*Stopper = null,
 /// `--realtime`: the scheduling the loop runs under, checked once per stats window.
@@ -114,6 +117,7 @@ pub fn init(
         .out = out,
         .task_states = .init(options.pid),
         .thread_names = .init(options.pid),
+        .pid_namespace = try .init(gpa, options.pid),
         .walker = try .init(gpa, memory, &target.offsets, out, options.native, options.locals),
         .leaf_pages = leafPages: {
             const slots = try gpa.alloc(LeafPage, limits.leaf_page_slots);
@@ -205,6 +209,7 @@ fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
     if (s.priority) |priority| if (priority.realtime) {
         flags |= wire.HelloFlags.realtime;
     };
+    if (s.pid_namespace.translating) flags |= wire.HelloFlags.other_pid_namespace;
     const encoder = try s.out.begin(start_ns, 256 + s.target.runtimePath().len);
     encoder.writeHello(.{
         .pid = @intCast(s.options.pid),
@@ -215,6 +220,7 @@ fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
         .start_monotonic_ns = start_ns,
         .start_unix_ns = realtimeNs(),
         .flags = flags,
+        .target_ns_pid = s.pid_namespace.own_pid,
     });
     try s.out.flush();
 }
@@ -381,4 +387,5 @@ test {
     _ = thread_list;
     _ = thread_read;
     _ = thread_status;
+    _ = os.pid_namespace;
 }

@@ -72,6 +72,8 @@ export const HelloFlags = {
   debugBuild: 2,
   /** The helper samples under real-time scheduling. */
   realtime: 4,
+  /** The target is in a PID namespace below the helper's: thread ids were translated into `pid`'s namespace. */
+  otherPidNamespace: 8,
 } as const;
 
 export interface HelloMessage {
@@ -86,6 +88,8 @@ export interface HelloMessage {
   startMonotonicNs: number;
   startUnixNs: number;
   flags: number;
+  /** The target's pid in its own PID namespace (`pid` when it is the helper's; protocol 5, else `pid`). */
+  targetNsPid: number;
 }
 
 export interface CodeMessage {
