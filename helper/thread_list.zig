@@ -127,13 +127,14 @@ fn findMainRoots(s: *Sampler, now_ns: u64) memory_interface.Error!MainRoots {
 }
 
 /// 3.13 has no `threads.main`: new threads are pushed at the head, so the main thread is last.
+/// A thread state that points to itself ends the list too; a longer loop has no last thread.
 fn oldestThread(s: *Sampler, head: u64) memory_interface.Error!u64 {
     var tstate = head;
     var loop: CycleDetector = .{};
     for (0..limits.threads_max) |_| {
         if (tstate == 0 or loop.step(tstate)) return 0;
         const next = try s.memory.readValue(u64, tstate +% s.offsets.thread.next);
-        if (next == 0) return tstate;
+        if (next == 0 or next == tstate) return tstate;
         tstate = next;
     }
     return 0;
