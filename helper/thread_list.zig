@@ -16,6 +16,7 @@ const Output = @import("Output.zig");
 const Sampler = @import("Sampler.zig");
 const thread_status = @import("thread_status.zig");
 const wire = @import("wire.zig");
+const os_clock = @import("os.zig").clock;
 const CycleDetector = @import("cycle.zig").CycleDetector;
 
 pub const MainRoots = struct { interpreter: u64, tstate: u64, expires_ns: u64 };
@@ -49,7 +50,8 @@ pub fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Sampler.Tally) (memo
         }
         for (0..limits.threads_max) |_| {
             if (tstate == 0) break;
-            switch (s.bounds.admitThread(s, tstate)) {
+            const checked_ns = os_clock.monotonicNs();
+            switch (s.bounds.admitThread(tstate, checked_ns, s.stopDue(checked_ns))) {
                 .sample => {},
                 .end_list => break,
                 .end_tick => return,
@@ -230,11 +232,10 @@ pub const TickBounds = struct {
     }
 
     /// Whether the next thread of a list is sampled, ends its list (seen before this tick), or
-    /// ends the tick (its budget or time is used up, or a stop is due).
-    pub fn admitThread(b: *TickBounds, s: *Sampler, tstate: u64) Admission {
+    /// ends the tick (its budget or time is used up, or `stop` is due: `Sampler.stopDue`).
+    pub fn admitThread(b: *TickBounds, tstate: u64, now_ns: u64, stop: ?wire.StopReason) Admission {
         if (b.end != null) return .end_tick;
-        const now_ns = os_clock.monotonicNs();
-        if (s.stopDue(now_ns)) |reason| {
+        if (stop) |reason| {
             b.end = .{ .stop = reason };
             return .end_tick;
         }
@@ -281,7 +282,6 @@ pub const Seen = struct {
     }
 };
 
-const os_clock = @import("os.zig").clock;
 const testing = std.testing;
 
 test "a thread state seen twice in a tick is refused; a new tick starts empty" {
@@ -309,4 +309,29 @@ test "an interpreter seen twice in a tick ends the walk" {
     bounds.start(2, 0, 1000);
     try testing.expect(bounds.admitInterpreter(0x5000));
     try testing.expectEqual(limits.tick_time_floor_ns, bounds.deadline_ns);
+}
+
+test "a thread is admitted once per tick, within the budget, the time and no stop" {
+    var slots: [limits.seen_slots]Seen.Slot = @splat(.{});
+    var bounds: TickBounds = .{ .seen = .{ .slots = &slots } };
+    // At 1 Hz the limit is 4 intervals; at 10 kHz the floor.
+    bounds.start(1, 0, std.time.ns_per_s);
+    try testing.expectEqual(4 * std.time.ns_per_s, bounds.deadline_ns);
+    bounds.start(1, 0, 100 * std.time.ns_per_us);
+    try testing.expectEqual(Admission.sample, bounds.admitThread(0x1000, 5, null));
+    try testing.expectEqual(Admission.end_list, bounds.admitThread(0x1000, 6, null));
+    try testing.expect(bounds.looped and bounds.end == null);
+    try testing.expectEqual(Admission.end_tick, bounds.admitThread(0x2000, limits.tick_time_floor_ns, null));
+    try testing.expect(bounds.end.? == .cut);
+    try testing.expectEqual(Admission.end_tick, bounds.admitThread(0x3000, 7, null));
+
+    bounds.start(2, 0, 100 * std.time.ns_per_us);
+    try testing.expectEqual(Admission.sample, bounds.admitThread(0x1000, 1, null));
+    try testing.expectEqual(Admission.end_tick, bounds.admitThread(0x2000, 2, .stop_requested));
+    try testing.expect(bounds.end.?.stop == .stop_requested);
+
+    bounds.start(3, 0, 100 * std.time.ns_per_us);
+    for (0..limits.threads_max) |i| try testing.expectEqual(Admission.sample, bounds.admitThread(0x1000 + 8 * i, 1, null));
+    try testing.expectEqual(Admission.end_tick, bounds.admitThread(0x99_0000, 1, null));
+    try testing.expect(bounds.end.? == .cut and !bounds.looped);
 }
