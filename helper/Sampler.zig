@@ -9,7 +9,8 @@
 //! Timing: the loop sleeps to absolute monotonic deadlines; when it falls more than one
 //! interval behind it counts the skipped ticks as missed and re-anchors instead of bursting.
 //! It stops on a signal, at the end of `--duration-ms`, when stdin closes
-//! (`--stop-on-stdin-eof`) or when the target exits.
+//! (`--stop-on-stdin-eof`) or when the target exits; the first three are also checked between
+//! two threads of a tick, which is bounded as a whole (`thread_list.TickBounds`).
 
 const std = @import("std");
 const limits = @import("limits.zig");
@@ -68,6 +69,9 @@ ticks: u64 = 0,
 task_states: TaskStates,
 /// Each sampled thread's OS name, sent when it changes.
 thread_names: ThreadNames,
+/// Thread ids read from the target, from its PID namespace to `/proc`'s (the identity when
+/// they are the same).
+pid_namespace: os.pid_namespace.Translation,
 /// `--blocking`: stops the target's threads around each tick.
 stopper: ?*Stopper = null,
 /// `--realtime`: the scheduling the loop runs under, checked once per stats window.
@@ -82,6 +86,13 @@ tid_offset: ?u32 = null,
 tid_offset_searched: bool = false,
 /// `--locals`: reads each frame's locals after its sample.
 locals: ?Locals = null,
+/// The current tick's bounds: thread budget, deadline, the thread states already visited.
+bounds: thread_list.TickBounds,
+/// The end of `--duration-ms` (null: none) and the next poll of stdin (`--stop-on-stdin-eof`).
+end_ns: ?u64 = null,
+next_stdin_ns: u64 = 0,
+/// A tick has been taken: the duration may end the run (one tick is always taken).
+ticked: bool = false,
 /// Scratch for reading a thread state: preallocated, since a safe build fills every
 /// `undefined` local with 0xaa on each call.
 thread_segments: []memory_interface.Segment,
@@ -106,6 +117,7 @@ pub fn init(
         .out = out,
         .task_states = .init(options.pid),
         .thread_names = .init(options.pid),
+        .pid_namespace = try .init(gpa, options.pid),
         .walker = try .init(gpa, memory, &target.offsets, out, options.native, options.locals),
         .leaf_pages = leafPages: {
             const slots = try gpa.alloc(LeafPage, limits.leaf_page_slots);
@@ -113,6 +125,11 @@ pub fn init(
             break :leafPages slots;
         },
         .locals = if (options.locals) try Locals.init(gpa, memory, &target.offsets) else null,
+        .bounds = .{ .seen = .{ .slots = seen: {
+            const slots = try gpa.alloc(thread_list.Seen.Slot, limits.seen_slots);
+            @memset(slots, .{});
+            break :seen slots;
+        } } },
         .thread_bytes = try gpa.alloc(u8, limits.thread_state_bytes_max),
         // Interpreter words (4), thread state (1), interpreter probe (4), pages, headers, a tid.
         .thread_segments = try gpa.alloc(memory_interface.Segment, 4 + 1 + 4 + limits.hot_frame_pages + limits.hot_codes_max + 1),
@@ -124,33 +141,30 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
     const start_ns = monotonicNs();
     try s.writeHello(start_ns, interval_ns);
 
-    const end_ns: ?u64 = if (s.options.duration_ms == 0) null else start_ns + s.options.duration_ms * std.time.ns_per_ms;
+    s.end_ns = if (s.options.duration_ms == 0) null else start_ns + s.options.duration_ms * std.time.ns_per_ms;
+    s.next_stdin_ns = start_ns;
     var next_stats_ns = start_ns + limits.stats_interval_ns;
     var next_liveness_ns = start_ns + limits.liveness_interval_ns;
-    var next_stdin_ns = start_ns;
     var deadline_ns = start_ns;
-    // At least one tick is taken, however short the duration (`tachyon dump` asks for 1 ms).
-    var ticked = false;
 
     const reason: wire.StopReason = while (true) {
         const now_ns = monotonicNs();
-        if (stop_signal.load(.monotonic)) break .stop_requested;
-        if (ticked and end_ns != null and now_ns >= end_ns.?) break .duration_elapsed;
-        if (s.options.stop_on_stdin_eof and now_ns >= next_stdin_ns) {
-            if (os.files.stdinClosed()) break .stop_requested;
-            next_stdin_ns = now_ns + limits.stdin_poll_interval_ns;
-        }
+        if (s.stopDue(now_ns)) |reason| break reason;
         if (now_ns >= next_liveness_ns) {
             if (!os.procfs.isAlive(s.stat_fd)) break .target_exited;
             next_liveness_ns = now_ns + limits.liveness_interval_ns;
         }
 
         if (s.stopper) |stopper| stopper.stopAll();
-        const result = s.tick(now_ns);
+        const result = s.tick(now_ns, interval_ns);
         if (s.stopper) |stopper| stopper.resumeAll();
-        ticked = true;
+        s.ticked = true;
         const outcome = try result;
         if (outcome == .target_gone and !os.procfs.isAlive(s.stat_fd)) break .target_exited;
+        if (s.bounds.end) |end| switch (end) {
+            .stop => |reason| break reason,
+            .cut => {},
+        };
 
         const after_ns = monotonicNs();
         if (after_ns >= next_stats_ns) {
@@ -176,12 +190,26 @@ pub fn run(s: *Sampler) Error!wire.StopReason {
     return reason;
 }
 
+/// A stop to honour now, if any: a signal, the end of `--duration-ms` (once a tick was taken),
+/// end of file on stdin (polled every `limits.stdin_poll_interval_ns`). Checked before each tick
+/// and between two threads of a tick.
+pub fn stopDue(s: *Sampler, now_ns: u64) ?wire.StopReason {
+    if (stop_signal.load(.monotonic)) return .stop_requested;
+    if (s.ticked) if (s.end_ns) |end_ns| if (now_ns >= end_ns) return .duration_elapsed;
+    if (s.options.stop_on_stdin_eof and now_ns >= s.next_stdin_ns) {
+        if (os.files.stdinClosed()) return .stop_requested;
+        s.next_stdin_ns = now_ns + limits.stdin_poll_interval_ns;
+    }
+    return null;
+}
+
 fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
     var flags: u32 = 0;
     if (s.target.debug_build) flags |= wire.HelloFlags.debug_build;
     if (s.priority) |priority| if (priority.realtime) {
         flags |= wire.HelloFlags.realtime;
     };
+    if (s.pid_namespace.translating) flags |= wire.HelloFlags.other_pid_namespace;
     const encoder = try s.out.begin(start_ns, 256 + s.target.runtimePath().len);
     encoder.writeHello(.{
         .pid = @intCast(s.options.pid),
@@ -192,6 +220,7 @@ fn writeHello(s: *Sampler, start_ns: u64, interval_ns: u64) Error!void {
         .start_monotonic_ns = start_ns,
         .start_unix_ns = realtimeNs(),
         .flags = flags,
+        .target_ns_pid = s.pid_namespace.own_pid,
     });
     try s.out.flush();
 }
@@ -205,9 +234,11 @@ fn writeStats(s: *Sampler, now_ns: u64) Error!void {
 
 const TickOutcome = enum { sampled, nothing, failed, target_gone };
 
-/// One pass over the sampled threads.
-fn tick(s: *Sampler, now_ns: u64) Error!TickOutcome {
+/// One pass over the sampled threads, within `s.bounds`. A tick cut short by a bound, or whose
+/// list looped, is counted as failed and says so (`sample_failed` `tick_cut`).
+fn tick(s: *Sampler, now_ns: u64, interval_ns: u64) Error!TickOutcome {
     s.ticks += 1;
+    s.bounds.start(s.ticks, now_ns, interval_ns);
     var tally: Tally = .{};
     thread_list.sampleInterpreters(s, now_ns, &tally) catch |err| switch (err) {
         error.OutputClosed => return error.OutputClosed,
@@ -220,6 +251,13 @@ fn tick(s: *Sampler, now_ns: u64) Error!TickOutcome {
             try s.out.end();
         },
     };
+    const cut = if (s.bounds.end) |end| end == .cut else false;
+    if (cut or s.bounds.looped) {
+        tally.failed += 1;
+        const encoder = try s.out.begin(now_ns, 32);
+        encoder.writeSampleFailed(now_ns, 0, .tick_cut);
+        try s.out.end();
+    }
     if (tally.failed > 0) s.stats.ticks_failed += 1;
     if (tally.sampled > 0) s.stats.ticks_taken += 1;
     return if (tally.failed > 0) .failed else if (tally.sampled > 0) .sampled else .nothing;
@@ -349,4 +387,5 @@ test {
     _ = thread_list;
     _ = thread_read;
     _ = thread_status;
+    _ = os.pid_namespace;
 }

@@ -12,10 +12,29 @@ const std = @import("std");
 pub const stack_depth_max = 4096;
 /// Frames visited per walk, including the shim and sentinel frames that are not reported.
 pub const frame_chain_max = 2 * stack_depth_max + 16;
-/// Threads visited per interpreter per tick.
+/// Threads sampled per tick, across all interpreters (one budget for the whole tick).
 pub const threads_max = 4096;
 /// Interpreters visited per tick.
 pub const interpreters_max = 256;
+/// Slots of the set of thread states a tick has visited (`thread_list.Seen`): twice the most a
+/// tick admits, so that probing stays short.
+pub const seen_slots = 2 * threads_max;
+/// The longest a tick may take: the larger of `tick_intervals_max` intervals and
+/// `tick_time_floor_ns`. A tick that overruns its interval already makes the next ticks late
+/// (counted as missed), so a few intervals cost nothing that the stream does not already show.
+/// The floor is for high rates (0.1 ms at 10 kHz): a thread whose pages are not hot costs about
+/// 25 us to sample (measured on copies of one thread state), so 100 ms lets a tick of about
+/// 4000 such threads, the thread budget, finish. A tick that reaches the limit ends at once and is
+/// counted as failed (`sample_failed` `tick_cut`); the threads after that point are not sampled
+/// in that tick. Without it, a target whose lists point to themselves kept one tick going for
+/// seconds, at tens of MB of output. Stops are checked between threads, so a tick ends on one
+/// within the time of one thread's walk, whatever this limit.
+pub const tick_intervals_max = 4;
+pub const tick_time_floor_ns = 100 * std.time.ns_per_ms;
+
+pub fn tickTimeMaxNs(interval_ns: u64) u64 {
+    return @max(tick_intervals_max *| interval_ns, tick_time_floor_ns);
+}
 
 /// Accepted sampling rates.
 pub const rate_hz_min = 1;
@@ -140,6 +159,13 @@ pub const user_address_end: u64 = 1 << 56;
 pub const rodata_scan_bytes_max = 64 << 20;
 /// Bytes of the main thread's `struct pthread` searched for its tid (glibc keeps it near 0x2d0).
 pub const pthread_scan_bytes = 2048;
+/// Threads whose ids the PID-namespace table translates (`os.pid_namespace`).
+pub const pid_namespace_threads_max = threads_max;
+/// Shortest time between two re-listings of the target's threads for the PID-namespace table,
+/// made when a thread id it does not know shows up (a new thread, or a hostile id).
+pub const pid_namespace_refresh_interval_ns = 10 * std.time.ns_per_ms;
+/// Bytes of a `/proc/PID/task/TID/status` read (the `NSpid:` line comes before the 1 KiB mark).
+pub const proc_status_bytes_max = 4096;
 /// Largest kernel thread id (`/proc/sys/kernel/pid_max` cannot exceed 2^22).
 pub const pid_max = 1 << 22;
 
@@ -152,4 +178,5 @@ comptime {
     std.debug.assert((stack_depth_max + 1) * 2 * 9 + 64 <= message_bytes_max);
     std.debug.assert(output_bytes >= 2 * message_bytes_max);
     std.debug.assert(retries_default <= retries_max);
+    std.debug.assert(std.math.isPowerOfTwo(seen_slots) and seen_slots >= 2 * threads_max);
 }

@@ -32,6 +32,8 @@ pub const clock = backend.clock;
 pub const scheduling = backend.scheduling;
 /// `--blocking`: attaching to, stopping and resuming the target's threads.
 pub const ptrace = backend.ptrace;
+/// Thread ids from the target's PID namespace to `/proc`'s (Linux only, like every backend here).
+pub const pid_namespace = @import("os/linux/pid_namespace.zig");
 
 /// A process (or thread) id, and an open file.
 pub const Pid = process.Pid;

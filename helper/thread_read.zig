@@ -19,6 +19,7 @@ pub const ThreadState = struct {
     current_frame: u64,
     /// 3.11/3.12: where the top frame's address was read (`_PyCFrame.current_frame`); else 0.
     cframe_field: u64,
+    /// The kernel thread id in the namespace of the `/proc` the helper reads (`hello.pid`'s).
     native_thread_id: u64,
     /// 3.15: where the frame chain must end; 0 before 3.15.
     base_frame: u64,
@@ -229,11 +230,13 @@ fn decode(s: *Sampler, words: *const InterpreterWords, slot: *LeafPage, predicte
     else
         word(try s.walker.frame_cache.view(s.walker.memory, cframe_field, 8, false), 0);
     const thread_id = word(bytes, t.native_thread_id);
+    // The target's own PID namespace; `/proc` lookups and the stream use the helper's.
+    const own_tid = if (t.id_is_pthread) thread_status.tidOfPthread(s, thread_id, slot, predicted_tid) else thread_id;
     return .{
         .next = word(bytes, t.next),
         .current_frame = current_frame,
         .cframe_field = cframe_field,
-        .native_thread_id = if (t.id_is_pthread) thread_status.tidOfPthread(s, thread_id, slot, predicted_tid) else thread_id,
+        .native_thread_id = s.pid_namespace.procTid(own_tid),
         .base_frame = if (t.base_frame) |at| word(bytes, at) else 0,
         .holds_gil = if (t.holds_gil) |at| std.mem.readInt(i32, bytes[@intCast(at)..][0..4], .little) != 0 else false,
         .gil_locked = words.value(u32, .gil_locked) != 0,

@@ -103,7 +103,8 @@ pub fn learnTidOffset(s: *Sampler, main_pthread: u64) void {
     s.tid_offset_searched = true;
     var bytes: [limits.pthread_scan_bytes]u8 = undefined;
     s.memory.read(main_pthread, &bytes) catch return;
-    s.tid_offset = pthread_tid.findTidOffset(&bytes, @intCast(s.options.pid));
+    // `struct pthread` holds the tid in the target's own PID namespace.
+    s.tid_offset = pthread_tid.findTidOffset(&bytes, s.pid_namespace.own_pid);
     const line = if (s.tid_offset != null) "tachyon-helper: kernel thread ids from struct pthread\n" else "tachyon-helper: no tid found in the main thread's struct pthread; thread ids are pthread_t values\n";
     os.files.writeStderr(line);
 }

@@ -9,7 +9,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 
-pub const protocol_version = 4;
+pub const protocol_version = 5;
 /// A frame `0, native_instr_index` is a `<native>` frame (`--native`); `0, 0` the truncation marker.
 pub const native_instr_index = 1;
 pub const helper_version = "0.1.0";
@@ -34,6 +34,8 @@ pub const StopReason = enum(u8) {
 pub const FailReason = enum(u8) {
     torn = 1,
     read_error = 2,
+    /// The tick ended early: its time or thread budget ran out, or a list looped.
+    tick_cut = 3,
 };
 
 /// Bits of `sample.status`.
@@ -52,6 +54,9 @@ pub const HelloFlags = struct {
     pub const debug_build: u32 = 2;
     /// The helper samples under real-time scheduling (`--realtime` was given and granted).
     pub const realtime: u32 = 4;
+    /// The target is in a PID namespace below the helper's `/proc`: thread ids read from it were
+    /// translated into `hello.pid`'s namespace (`hello.target_ns_pid` is its own pid there).
+    pub const other_pid_namespace: u32 = 8;
 };
 
 pub const Hello = struct {
@@ -63,6 +68,8 @@ pub const Hello = struct {
     start_monotonic_ns: u64,
     start_unix_ns: u64,
     flags: u32,
+    /// The target's pid in its own PID namespace (`pid` when it is in the helper's).
+    target_ns_pid: u32,
 };
 
 pub const Code = struct {
@@ -112,7 +119,7 @@ pub const Encoder = struct {
     len: usize = 0,
 
     pub fn writeHello(e: *Encoder, hello: Hello) void {
-        e.arrayHeader(11);
+        e.arrayHeader(12);
         e.uint(@intFromEnum(MessageKind.hello));
         e.uint(protocol_version);
         e.str(helper_version);
@@ -124,6 +131,7 @@ pub const Encoder = struct {
         e.uint(hello.start_monotonic_ns);
         e.uint(hello.start_unix_ns);
         e.uint(hello.flags);
+        e.uint(hello.target_ns_pid);
     }
 
     pub fn writeCode(e: *Encoder, code: Code) void {

@@ -7,7 +7,7 @@
  */
 import { ProfileBuilder } from './builder.js';
 import { PROFILE_FORMAT_VERSION, PseudoFrame, SampleStatus, formatPythonVersion, type Profile } from './profile.js';
-import { MessageKind, PROTOCOL_VERSION, READABLE_PROTOCOL_VERSIONS, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
+import { HelloFlags, MessageKind, PROTOCOL_VERSION, READABLE_PROTOCOL_VERSIONS, StopReason, ThreadStatus, type HelloMessage, type Message } from '../protocol/messages.js';
 import { CUT_LAUNCHER, CUT_TRUNCATED, Symbolizer } from '../symbolize/symbolizer.js';
 import { ProtocolError } from '../protocol/decode.js';
 import { keepsSample, type ProfileMode } from './modes.js';
@@ -176,7 +176,13 @@ export class ProfileAssembler {
     return this.builder.finish({
       formatVersion: PROFILE_FORMAT_VERSION,
       tool: { name: 'tachyon', version: this.options.toolVersion, helperVersion: hello.helperVersion, protocolVersion: hello.protocolVersion },
-      target: { pid: hello.pid, argv: this.options.argv, pythonVersion: formatPythonVersion(hello.pythonVersionHex), runtimePath: hello.runtimePath },
+      target: {
+        pid: hello.pid,
+        argv: this.options.argv,
+        pythonVersion: formatPythonVersion(hello.pythonVersionHex),
+        runtimePath: hello.runtimePath,
+        ...((hello.flags & HelloFlags.otherPidNamespace) !== 0 ? { ownPid: hello.targetNsPid } : {}),
+      },
       mode: this.mode,
       samplesFilteredOut: this.samplesFilteredOut,
       startUnixMs: hello.startUnixNs / 1e6,

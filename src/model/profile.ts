@@ -56,7 +56,11 @@ export type PseudoFrameName = (typeof PseudoFrame)[keyof typeof PseudoFrame];
 export interface ProfileMeta {
   formatVersion: typeof PROFILE_FORMAT_VERSION;
   tool: { name: 'tachyon'; version: string; helperVersion: string; protocolVersion: number };
-  target: { pid: number; argv: string[]; pythonVersion: string; runtimePath: string };
+  /**
+   * `pid` and every thread id are in the profiler's PID namespace; `ownPid`, present only when the
+   * target runs in a PID namespace of its own, is its pid there.
+   */
+  target: { pid: number; argv: string[]; pythonVersion: string; runtimePath: string; ownPid?: number };
   /** Which samples were kept (`model/modes.ts`); `samplesFilteredOut` counts the others. */
   mode: ProfileMode;
   samplesFilteredOut: number;

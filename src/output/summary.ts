@@ -1,6 +1,7 @@
 /**
  * The closing summary every run prints: samples captured, the achieved rate, failed and missed
- * samples with their shares. Pure: numbers in, lines out.
+ * samples with their shares, and, for a target in a PID namespace of its own, whose ids are shown.
+ * Pure: numbers in, lines out.
  */
 import type { ProfileMeta } from '../model/profile.js';
 
@@ -16,6 +17,7 @@ export function formatRunSummary(meta: ProfileMeta, interrupted: boolean): strin
   const lines: string[] = [];
   if (interrupted) lines.push('Interrupted by user.');
   lines.push(`Captured ${captured} samples in ${seconds.toFixed(2)} seconds (Python ${meta.target.pythonVersion}, PID ${meta.target.pid})`);
+  if (meta.target.ownPid !== undefined) lines.push(`Thread ids are the profiler's PID namespace's; the target is PID ${meta.target.ownPid} in its own.`);
   lines.push(`Sample rate: ${rate.toFixed(2)} samples/sec (requested ${(1e6 / meta.sampleIntervalUs).toFixed(2)})`);
   lines.push(`Failed samples: ${meta.ticksFailed} (${percent(meta.ticksFailed, captured)}%)`);
   lines.push(`Missed samples: ${meta.ticksMissed} (${percent(meta.ticksMissed, expected)}% of ${expected} due)`);

@@ -69,6 +69,7 @@ export function decodeMessage(value: unknown): Message {
         startMonotonicNs: int(v[8], 'start_monotonic_ns'),
         startUnixNs: int(v[9], 'start_unix_ns'),
         flags: int(v[10], 'flags'),
+        targetNsPid: v.length > 11 ? int(v[11], 'target_ns_pid') : int(v[3], 'pid'),
       };
     case MessageKind.code:
       need(v, 6, 'code');

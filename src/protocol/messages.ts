@@ -4,12 +4,13 @@
  * and shape checks live in `decode.ts`; turning frames into names and lines is `symbolize/`.
  */
 
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /**
  * Protocol versions whose streams this orchestrator reads: 4 only added `frame_locals`, which a
- * version-3 stream (a capture made before) never holds.
+ * version-3 stream (a capture made before) never holds; 5 only added a failure reason, a hello
+ * flag and a trailing hello field, which older streams lack and read as their defaults.
  */
-export const READABLE_PROTOCOL_VERSIONS: readonly number[] = [3, 4];
+export const READABLE_PROTOCOL_VERSIONS: readonly number[] = [3, 4, 5];
 
 /** The first element of every MessagePack array on the helper's stdout. */
 export enum MessageKind {
@@ -34,6 +35,8 @@ export enum StopReason {
 export enum FailReason {
   torn = 1,
   read_error = 2,
+  /** The tick ended early: its time or thread budget ran out, or a thread or interpreter list looped. */
+  tick_cut = 3,
 }
 
 /** The helper's exit status. */
@@ -69,6 +72,8 @@ export const HelloFlags = {
   debugBuild: 2,
   /** The helper samples under real-time scheduling. */
   realtime: 4,
+  /** The target is in a PID namespace below the helper's: thread ids were translated into `pid`'s namespace. */
+  otherPidNamespace: 8,
 } as const;
 
 export interface HelloMessage {
@@ -83,6 +88,8 @@ export interface HelloMessage {
   startMonotonicNs: number;
   startUnixNs: number;
   flags: number;
+  /** The target's pid in its own PID namespace (`pid` when it is the helper's; protocol 5, else `pid`). */
+  targetNsPid: number;
 }
 
 export interface CodeMessage {

@@ -48,7 +48,7 @@ export function findHelper(env: Environment, warn: (line: string) => void): stri
   );
 }
 
-/** What `tachyon-helper --version` says: `tachyon-helper 0.1.0 protocol 4 python 3.8-3.15`. */
+/** What `tachyon-helper --version` says: `tachyon-helper 0.1.0 protocol 5 python 3.8-3.15`. */
 export interface HelperVersion {
   helperVersion: string;
   protocolVersion: number;

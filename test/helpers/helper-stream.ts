@@ -16,7 +16,7 @@ export const STREAM_PID = 77;
 export function helperValues(samples = 50): unknown[][] {
   const start = 5_000_000_000;
   const values: unknown[][] = [
-    [MessageKind.hello, PROTOCOL_VERSION, 'test-helper', STREAM_PID, V313, 'debug_offsets', '/usr/bin/python3.13', 1_000_000, start, 1_795_000_000_000_000_000, 0],
+    [MessageKind.hello, PROTOCOL_VERSION, 'test-helper', STREAM_PID, V313, 'debug_offsets', '/usr/bin/python3.13', 1_000_000, start, 1_795_000_000_000_000_000, 0, STREAM_PID],
     [MessageKind.code, 1, '/w/app.py', '<module>', '<module>', 10, TABLE],
     [MessageKind.code, 2, '/w/app.py', 'work', 'Worker.work', 10, TABLE],
   ];

@@ -25,7 +25,7 @@ t.test('each mode keeps the samples its status bit says', async (t) => {
 
 const hello: Message = {
   kind: MessageKind.hello, protocolVersion: PROTOCOL_VERSION, helperVersion: 'test', pid: 7, pythonVersionHex: 0x030d00f0, layoutSource: 'debug_offsets',
-  runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 0, startUnixNs: 0, flags: 0,
+  runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 0, startUnixNs: 0, flags: 0, targetNsPid: 7,
 };
 const code: Message = { kind: MessageKind.code, codeId: 1, filename: '/w/x.py', name: 'f', qualname: 'f', firstLine: 3, lineTable: new Uint8Array() };
 const sample = (status: number): Message => ({ kind: MessageKind.sample, timeNs: 1000, threadId: 7, status, frames: [1, 0] });

@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { ProfileAssembler } from '../../../src/model/profile-assembler.js';
-import { MessageKind, PROTOCOL_VERSION, ThreadStatus, type Message } from '../../../src/protocol/messages.js';
+import { HelloFlags, MessageKind, PROTOCOL_VERSION, ThreadStatus, type Message } from '../../../src/protocol/messages.js';
+import { formatRunSummary } from '../../../src/output/summary.js';
 import { PseudoFrame, SampleStatus } from '../../../src/model/profile.js';
 import { writeCollapsed } from '../../../src/output/collapsed.js';
 import { LAUNCHER_FILENAME } from '../../../src/symbolize/symbolizer.js';
@@ -13,7 +14,7 @@ import { LAUNCHER_FILENAME } from '../../../src/symbolize/symbolizer.js';
 const V313 = 0x030d00f0;
 const hello: Message = {
   kind: MessageKind.hello, protocolVersion: PROTOCOL_VERSION, helperVersion: 'test', pid: 77, pythonVersionHex: V313, layoutSource: 'debug_offsets',
-  runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 1_000_000_000, startUnixNs: 1.7e18, flags: 0,
+  runtimePath: '/usr/bin/python3.13', sampleIntervalNs: 1_000_000, startMonotonicNs: 1_000_000_000, startUnixNs: 1.7e18, flags: 0, targetNsPid: 77,
 };
 // A location table with three one-unit entries: line deltas +0, +1, +2 (cumulative: 10, 11, 13) (codes 10, 11, 12; 2 column bytes each).
 const table = Uint8Array.from([0xd0, 0, 1, 0xd8, 0, 1, 0xe0, 0, 1]);
@@ -27,6 +28,17 @@ function record(messages: Message[]): ProfileAssembler {
   for (const m of messages) recorder.feed(m);
   return recorder;
 }
+
+t.test('a target in its own PID namespace: its own pid is kept, and the summary says whose ids are shown', async (t) => {
+  const inNamespace = { ...hello, flags: HelloFlags.otherPidNamespace, targetNsPid: 1 } as Message;
+  const meta = record([inNamespace, { kind: MessageKind.bye, reason: 1 }]).finish('x').meta;
+  t.equal(meta.target.pid, 77);
+  t.equal(meta.target.ownPid, 1);
+  t.match(formatRunSummary(meta, false).join('\n'), /Thread ids are the profiler's PID namespace's; the target is PID 1 in its own\./);
+  const same = record([hello, { kind: MessageKind.bye, reason: 1 }]).finish('x').meta;
+  t.equal(same.target.ownPid, undefined, 'the same namespace: no ownPid');
+  t.notMatch(formatRunSummary(same, false).join('\n'), /namespace/);
+});
 
 t.test('samples become stacks with the executing line', async (t) => {
   const r = record([

@@ -22,6 +22,13 @@ t.test('each kind decodes to its fields', async (t) => {
   });
 });
 
+t.test('hello: target_ns_pid (protocol 5) is read, and is the pid when an older helper omits it', async (t) => {
+  const base = [1, 5, '0.1.0', 4242, 0x030d00f0, 'debug_offsets', '/usr/bin/python3.13', 1_000_000, 5_000_000_000, 1.7e18, 8];
+  t.match(decodeMessage(roundTrip([...base, 1])), { pid: 4242, flags: 8, targetNsPid: 1 });
+  t.match(decodeMessage(roundTrip(base)), { pid: 4242, targetNsPid: 4242 });
+  t.throws(() => decodeMessage(roundTrip([...base, 'one'])), ProtocolError);
+});
+
 t.test('extra trailing fields are ignored', async (t) => {
   t.match(decodeMessage([6, 2, 'future field']), { kind: MessageKind.bye, reason: 2 });
 });
