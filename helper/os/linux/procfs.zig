@@ -227,3 +227,43 @@ test "this process is alive" {
     try testing.expect(isAlive(fd));
     try testing.expect(files.inode(fd) != null);
 }
+
+test "a mapped file opens only as the regular file with the mapping's device and inode" {
+    const linux = std.os.linux;
+    // This test executable as mapped: its own path (the first attempt, through `root`, works too).
+    const self_dir = try openProcess(linux.getpid());
+    defer files.close(self_dir);
+    const exe = exeIdentity(self_dir).?;
+    var path_buffer: [limits.path_bytes_max]u8 = undefined;
+    const rc = linux.readlinkat(self_dir, "exe", &path_buffer, path_buffer.len);
+    try testing.expect(linux.errno(rc) == .SUCCESS);
+    const exe_path = path_buffer[0..rc];
+    var mapped: MappedFile = .{ .path = exe_path, .map_start = 0, .dev_major = exe.dev_major, .dev_minor = exe.dev_minor, .inode = exe.inode };
+    const fd = openMapped(self_dir, mapped).?;
+    files.close(fd);
+    mapped.inode +%= 1;
+    try testing.expectEqual(@as(?files.Fd, null), openMapped(self_dir, mapped));
+    mapped.inode = exe.inode;
+    mapped.dev_minor +%= 1;
+    try testing.expectEqual(@as(?files.Fd, null), openMapped(self_dir, mapped));
+
+    // A FIFO and a symbolic link in place of the mapped path: refused at once, neither followed
+    // nor waited on.
+    var name_buffer: [64]u8 = undefined;
+    const fifo = try std.fmt.bufPrintSentinel(&name_buffer, "/tmp/tachyon-openmapped-{d}", .{linux.getpid()}, 0);
+    _ = linux.unlinkat(linux.AT.FDCWD, fifo, 0);
+    try testing.expect(linux.errno(linux.mknodat(linux.AT.FDCWD, fifo, linux.S.IFIFO | 0o600, 0)) == .SUCCESS);
+    defer _ = linux.unlinkat(linux.AT.FDCWD, fifo, 0);
+    const fifo_id = files.identityNoFollow(linux.AT.FDCWD, fifo).?;
+    try testing.expect(!fifo_id.regular);
+    try testing.expectEqual(@as(?files.Fd, null), openMapped(self_dir, .{ .path = fifo, .map_start = 0, .dev_major = fifo_id.dev_major, .dev_minor = fifo_id.dev_minor, .inode = fifo_id.inode }));
+
+    var link_buffer: [80]u8 = undefined;
+    const link = try std.fmt.bufPrintSentinel(&link_buffer, "/tmp/tachyon-openmapped-link-{d}", .{linux.getpid()}, 0);
+    _ = linux.unlinkat(linux.AT.FDCWD, link, 0);
+    var exe_z: [limits.path_bytes_max + 1]u8 = undefined;
+    const exe_path_z = try std.fmt.bufPrintSentinel(&exe_z, "{s}", .{exe_path}, 0);
+    try testing.expect(linux.errno(linux.symlinkat(exe_path_z, linux.AT.FDCWD, link)) == .SUCCESS);
+    defer _ = linux.unlinkat(linux.AT.FDCWD, link, 0);
+    try testing.expectEqual(@as(?files.Fd, null), openMapped(self_dir, .{ .path = link, .map_start = 0, .dev_major = exe.dev_major, .dev_minor = exe.dev_minor, .inode = exe.inode }));
+}
