@@ -3,6 +3,7 @@
 //! the usage text and the error.
 
 const std = @import("std");
+const build_options = @import("build_options");
 const os = @import("os.zig");
 const limits = @import("limits.zig");
 
@@ -25,6 +26,11 @@ blocking: bool = false,
 realtime: bool = false,
 /// After each sample, a `frame_locals` message per frame (`Locals.zig`; for `tachyon dump`).
 locals: bool = false,
+/// Builds with `-Dtest-hooks=true` only (hidden, absent from `usage`): panic on purpose at this
+/// point of the start-up, so that a test sees what a panic while privileged does.
+test_panic: ?TestPanic = null,
+
+pub const TestPanic = enum { before_drop, after_drop };
 
 pub const Command = union(enum) {
     run: Options,
@@ -80,6 +86,8 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
             options.duration_ms = try number(u64, key, value, 0, std.math.maxInt(u32), message);
         } else if (std.mem.eql(u8, key, "retries")) {
             options.retries = try number(u32, key, value, 0, limits.retries_max, message);
+        } else if (build_options.test_hooks and std.mem.eql(u8, key, "test-panic")) {
+            options.test_panic = try testPanic(value, message);
         } else {
             return fail(message, "unknown option '--{s}'", .{key});
         }
@@ -92,6 +100,13 @@ pub fn parse(args: []const []const u8, message: *[256]u8) Error!Command {
 
 pub fn intervalNs(options: Options) u64 {
     return std.time.ns_per_s / options.rate_hz;
+}
+
+fn testPanic(value: ?[]const u8, message: *[256]u8) Error!TestPanic {
+    const text = value orelse "";
+    if (std.mem.eql(u8, text, "before-drop")) return .before_drop;
+    if (std.mem.eql(u8, text, "after-drop")) return .after_drop;
+    return fail(message, "option --test-panic: '{s}' is not before-drop or after-drop", .{text});
 }
 
 fn flag(key: []const u8, value: ?[]const u8, message: *[256]u8) Error!bool {
@@ -150,4 +165,14 @@ test "bad options name the problem" {
     try expectUsage(&.{ "--pid=1", "-p" }, "unexpected argument '-p'");
     try expectUsage(&.{ "--pid=1", "--rate=5" }, "unknown option '--rate'");
     try expectUsage(&.{ "--pid=1", "--blocking", "--rate-hz=1001" }, "option --blocking: 1001 Hz is above the 1000 Hz that stopping every thread at each tick can sustain");
+}
+
+test "--test-panic exists only in builds with test hooks" {
+    var message: [256]u8 = undefined;
+    if (!build_options.test_hooks) {
+        try expectUsage(&.{ "--pid=1", "--test-panic=before-drop" }, "unknown option '--test-panic'");
+        return;
+    }
+    try testing.expectEqual(TestPanic.after_drop, (try parse(&.{ "--pid=1", "--test-panic=after-drop" }, &message)).run.test_panic.?);
+    try expectUsage(&.{ "--pid=1", "--test-panic=later" }, "option --test-panic: 'later' is not before-drop or after-drop");
 }

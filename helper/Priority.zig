@@ -10,9 +10,10 @@
 //! every CPU, and it wakes late most often right after the target's own wake-ups (a thread
 //! handing the GIL to another preempts it): the ticks it misses are not spread evenly over what
 //! the target does, and function shares drift by points. With `SCHED_FIFO` at the lowest
-//! real-time priority the helper runs as soon as a tick is due. That needs `CAP_SYS_NICE` (root,
-//! the setuid helper) or an `RLIMIT_RTPRIO` above 0; without it the helper stays at normal
-//! priority and says so in the `hello` flags.
+//! real-time priority the helper runs as soon as a tick is due. That needs `CAP_SYS_NICE` (root)
+//! or an `RLIMIT_RTPRIO` above 0; without it the helper stays at normal priority and says so in
+//! the `hello` flags. A privileged (setuid) helper asks only after dropping its privileges
+//! (`main.zig`), so it gets real-time priority only if its caller could have had it.
 //!
 //! A real-time task that spun would starve the CPU it runs on, so the helper gives the priority
 //! back as soon as its own CPU time over one stats window exceeds

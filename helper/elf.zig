@@ -4,7 +4,9 @@
 //! link-time addresses into addresses in the target (`loadBias`).
 //!
 //! Everything is read with `pread` through a `Source`, bounded by `limits`; tests hand it bytes
-//! built in memory. Which files to inspect, and what the results mean, is `locate.zig`'s job.
+//! built in memory. Every offset, size and address comes from the file, which the target chose:
+//! each sum of them is checked or wraps on purpose (`-%`, `+%` for addresses), so a crafted file
+//! is skipped, never a panic. Which files to inspect, and what the results mean, is `locate.zig`'s job.
 
 const std = @import("std");
 const limits = @import("limits.zig");
@@ -62,7 +64,7 @@ pub const Info = struct {
 pub fn loadBias(info: *const Info, map_start: u64, map_offset: u64) ?u64 {
     for (info.loads[0..info.load_count]) |load| {
         const page_offset = load.offset & ~@as(u64, limits.page_bytes - 1);
-        if (map_offset < page_offset or map_offset >= load.offset + @max(load.filesz, 1)) continue;
+        if (map_offset < page_offset or map_offset >= load.offset +| @max(load.filesz, 1)) continue;
         return map_start -% (load.vaddr -% load.offset +% map_offset);
     }
     return null;
@@ -174,7 +176,8 @@ fn scanSymbols(source: Source, table: Shdr, strings: Shdr, info: *Info) void {
     while (first < count) : (first += chunk.len) {
         const in_chunk: usize = @intCast(@min(chunk.len, count - first));
         const bytes = std.mem.sliceAsBytes(chunk[0..in_chunk]);
-        source.readExact(bytes, table.offset + first * @sizeOf(Sym)) catch return;
+        const offset = std.math.add(u64, table.offset, first * @sizeOf(Sym)) catch return;
+        source.readExact(bytes, offset) catch return;
         for (chunk[0..in_chunk]) |symbol| {
             if (symbol.shndx == 0 or symbol.name == 0) continue; // undefined or unnamed
             if (info.runtime_address == null and names.eql(symbol.name, "_PyRuntime")) {
@@ -211,7 +214,8 @@ const StringWindow = struct {
         if (!in_window) {
             window.start = if (window.table.size <= window.buffer.len) 0 else name_offset;
             const wanted: usize = @intCast(@min(window.buffer.len, window.table.size - window.start));
-            window.len = window.source.pread(window.buffer[0..wanted], window.table.offset + window.start);
+            const offset = std.math.add(u64, window.table.offset, window.start) catch return false;
+            window.len = window.source.pread(window.buffer[0..wanted], offset);
             if (name_offset + expected.len + 1 > window.start + window.len) return false;
         }
         const at: usize = @intCast(name_offset - window.start);
@@ -296,6 +300,26 @@ test "load bias from the PT_LOAD that holds the mapping's file offset" {
     try testing.expectEqual(@as(?u64, 0), loadBias(&info, 0x5000, 0x1000));
     // An offset outside every PT_LOAD gives no answer.
     try testing.expectEqual(@as(?u64, null), loadBias(&info, 0x5000, 0x8000));
+}
+
+test "offsets and sizes near 2^64 are skipped, not a panic" {
+    var elf = TestElf.build(true);
+    const far = std.math.maxInt(u64) - 8;
+    elf.put(64, Phdr{ .type = pt_load, .flags = 6, .offset = far, .vaddr = far, .paddr = 0, .filesz = far, .memsz = far, .@"align" = 0x1000 });
+    // Symbol table and its strings at offsets whose sums with a chunk or window start overflow.
+    elf.put(1024 + 64 * 2, Shdr{ .name = 12, .type = sht_symtab, .flags = 0, .addr = 0, .offset = far, .size = 1 << 40, .link = 3, .info = 1, .addralign = 8, .entsize = 24 });
+    elf.put(1024 + 64 * 3, Shdr{ .name = 20, .type = 3, .flags = 0, .addr = 0, .offset = far, .size = std.math.maxInt(u64), .link = 0, .info = 0, .addralign = 1, .entsize = 0 });
+    elf.put(1024 + 64 * 4, Shdr{ .name = 28, .type = 3, .flags = 0, .addr = 0, .offset = far, .size = std.math.maxInt(u64), .link = 0, .info = 0, .addralign = 1, .entsize = 0 });
+    const info = try inspect(.{ .bytes = &elf.bytes });
+    try testing.expectEqual(@as(?u64, null), info.runtime_address);
+    try testing.expectEqual(@as(?u64, null), loadBias(&info, 0x1000, std.math.maxInt(u64)));
+    _ = loadBias(&info, 0, far);
+
+    // Headers placed past the end of the file, or at offsets no file has.
+    var headers_far = TestElf.build(true);
+    headers_far.bytes[32..40].* = @bitCast(@as(u64, std.math.maxInt(u64)));
+    headers_far.bytes[40..48].* = @bitCast(@as(u64, std.math.maxInt(u64)));
+    try testing.expectError(error.Unreadable, inspect(.{ .bytes = &headers_far.bytes }));
 }
 
 test "rejects what is not a 64-bit little-endian ELF" {

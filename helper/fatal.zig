@@ -1,5 +1,5 @@
-//! Exit codes (the table in `docs/protocol.md`) and the one-sentence diagnostic that goes with a
-//! non-zero exit.
+//! Exit codes (the table in `docs/protocol.md`), the one-sentence diagnostic that goes with a
+//! non-zero exit, and the helper's panic handler.
 //!
 //! Code that meets an operating failure (no such process, not Python, ...) records the exit
 //! code and a message in a `Diagnostic` and returns `error.Fatal`; only `main.zig` prints the
@@ -7,6 +7,7 @@
 //! `sample_failed` messages (see `Sampler.zig`).
 
 const std = @import("std");
+const os = @import("os.zig");
 
 /// Process exit status. The TypeScript contract test parses this enum as text: keep one field
 /// per line with an explicit value, named as in `docs/protocol.md`. A cause the orchestrator
@@ -45,6 +46,23 @@ pub const Diagnostic = struct {
         return diagnostic.message_buffer[0..diagnostic.message_len];
     }
 };
+
+/// The helper's panic handler (`main.zig`: `pub const panic = std.debug.FullPanic(fatal.panic)`):
+/// one line on stderr, `tachyon-helper: internal error: <message>`, then exit code 8. Zig's
+/// default handler prints a stack trace, and to do so opens the executable and the source files
+/// its debug info names; a panic may happen while the helper is still privileged, so this one
+/// opens nothing, allocates nothing and formats nothing beyond copying the message.
+pub fn panic(message: []const u8, _: ?usize) noreturn {
+    @branchHint(.cold);
+    const prefix = "tachyon-helper: internal error: ";
+    var line: [prefix.len + 256 + 1]u8 = undefined;
+    const kept = @min(message.len, line.len - prefix.len - 1);
+    @memcpy(line[0..prefix.len], prefix);
+    @memcpy(line[prefix.len..][0..kept], message[0..kept]);
+    line[prefix.len + kept] = '\n';
+    os.files.writeAll(os.files.stderr, line[0 .. prefix.len + kept + 1]);
+    os.process.exitNow(@intFromEnum(ExitCode.internal));
+}
 
 test "fail records the code and the message" {
     var diagnostic: Diagnostic = .{};

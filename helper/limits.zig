@@ -73,6 +73,13 @@ pub const iovecs_max = 1024;
 pub const maps_bytes_max = 4 << 20;
 /// Bytes of a path from `/proc/PID/maps`.
 pub const path_bytes_max = 4096;
+/// Threads of the target whose credentials a privileged helper checks (`os/linux/access_rule.zig`);
+/// a target with more is refused. The kernel's default `pid_max` is 4,194,304.
+pub const rule_threads_max = 1 << 22;
+/// Bytes of `/proc/PID/status` read (a few KiB in practice).
+pub const status_bytes_max = 8192;
+/// Bytes of `/proc/PID/auxv` kept in a snapshot (the kernel keeps at most 2 x 50 words).
+pub const auxv_bytes_max = 1024;
 /// Runtime candidates (ELF files) inspected.
 pub const candidates_max = 64;
 /// ELF program and section headers read per file.

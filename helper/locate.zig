@@ -3,7 +3,10 @@
 //! Candidates are the ELF files mapped by the target, in order: the executable, `libpython*`,
 //! then any other file whose name contains `python` (unwinding.md section 1.1). Each is opened
 //! through `/proc/PID/exe` or `/proc/PID/root/...` (so targets in a chroot or another mount
-//! namespace work) and checked against the mapping's inode. The runtime is the `.PyRuntime`
+//! namespace work), relative to the pinned `/proc/PID` directory, after a privileged helper has
+//! dropped its privileges; a path named by the target is opened without following a last link
+//! and without waiting, and must be a regular file with the mapping's device and inode
+//! (`os.procfs.openMapped`). The runtime is the `.PyRuntime`
 //! section or `_PyRuntime` symbol plus the load bias; for stripped files, writable mappings are
 //! scanned for the debug-offsets cookie. The result is a `Target` whose `PyOffsets` come from
 //! the `_Py_DebugOffsets` record (3.13+) or, for a runtime without one, from the built-in table
@@ -39,31 +42,40 @@ const Rank = enum(u2) { executable, libpython, python };
 const Candidate = struct {
     rank: Rank,
     path: []const u8,
+    dev_major: u32,
+    dev_minor: u32,
     inode: u64,
     /// The mapping with the lowest file offset, used for the load bias.
     map_start: u64,
     map_offset: u64,
 };
 
-/// Locates the runtime. `maps_buffer` receives `/proc/PID/maps`.
-pub fn locate(pid: os.Pid, memory: RemoteMemory, maps_buffer: []u8, diagnostic: *fatal.Diagnostic) fatal.Error!Target {
-    const maps_fd = os.procfs.open(pid, "maps") catch |err| return openFailure(pid, err, diagnostic);
+/// Locates the runtime of the process whose `/proc/PID` directory is `process_dir`.
+/// `maps_buffer` receives `/proc/PID/maps`.
+pub fn locate(pid: os.Pid, process_dir: os.Fd, memory: RemoteMemory, maps_buffer: []u8, diagnostic: *fatal.Diagnostic) fatal.Error!Target {
+    const maps_fd = os.procfs.openIn(process_dir, .maps) catch |err| return openFailure(pid, err, diagnostic);
     defer os.files.close(maps_fd);
     const maps = os.files.readAll(maps_fd, maps_buffer) catch |err| return openFailure(pid, err, diagnostic);
 
-    const exe_fd: ?os.Fd = os.procfs.open(pid, "exe") catch null;
+    const exe_fd: ?os.Fd = os.procfs.openExe(process_dir) catch null;
     defer if (exe_fd) |fd| os.files.close(fd);
-    const exe_inode = if (exe_fd) |fd| os.files.inode(fd) else null;
+    const exe_identity = if (exe_fd) |fd| os.files.identity(fd) else null;
 
     var candidates: [limits.candidates_max]Candidate = undefined;
-    const count = collectCandidates(maps, exe_inode, &candidates);
+    const count = collectCandidates(maps, exe_identity, &candidates);
 
     var version_hint: ?VersionHint = null;
     for (candidates[0..count]) |candidate| {
         const fd = if (candidate.rank == .executable and exe_fd != null)
             exe_fd.?
         else
-            os.procfs.openMapped(pid, candidate.path, candidate.map_start, candidate.inode) orelse continue;
+            os.procfs.openMapped(process_dir, .{
+                .path = candidate.path,
+                .map_start = candidate.map_start,
+                .dev_major = candidate.dev_major,
+                .dev_minor = candidate.dev_minor,
+                .inode = candidate.inode,
+            }) orelse continue;
         defer if (fd != exe_fd) os.files.close(fd);
 
         const info = elf.inspect(.{ .fd = fd }) catch continue;
@@ -168,13 +180,14 @@ fn writeStderr(bytes: []const u8) void {
 }
 
 /// Lists the candidate files, best first, one entry per file.
-fn collectCandidates(maps: []const u8, exe_inode: ?u64, candidates: *[limits.candidates_max]Candidate) usize {
+fn collectCandidates(maps: []const u8, exe: ?os.files.Identity, candidates: *[limits.candidates_max]Candidate) usize {
     var count: usize = 0;
     var it = proc_maps.Iterator.init(maps);
     while (it.next()) |mapping| {
         if (!mapping.isFileBacked()) continue;
         const name = mapping.basename();
-        const rank: Rank = if (exe_inode != null and mapping.inode == exe_inode.?)
+        const is_exe = if (exe) |id| id.inode == mapping.inode and id.dev_major == mapping.dev_major and id.dev_minor == mapping.dev_minor else false;
+        const rank: Rank = if (is_exe)
             .executable
         else if (std.mem.find(u8, name, "libpython") != null)
             .libpython
@@ -184,7 +197,8 @@ fn collectCandidates(maps: []const u8, exe_inode: ?u64, candidates: *[limits.can
             continue;
 
         const existing = for (candidates[0..count]) |*candidate| {
-            if (candidate.inode == mapping.inode and std.mem.eql(u8, candidate.path, mapping.path)) break candidate;
+            if (candidate.inode == mapping.inode and candidate.dev_major == mapping.dev_major and
+                candidate.dev_minor == mapping.dev_minor and std.mem.eql(u8, candidate.path, mapping.path)) break candidate;
         } else null;
         if (existing) |candidate| {
             if (mapping.offset < candidate.map_offset) {
@@ -194,7 +208,15 @@ fn collectCandidates(maps: []const u8, exe_inode: ?u64, candidates: *[limits.can
             continue;
         }
         if (count == candidates.len) continue;
-        candidates[count] = .{ .rank = rank, .path = mapping.path, .inode = mapping.inode, .map_start = mapping.start, .map_offset = mapping.offset };
+        candidates[count] = .{
+            .rank = rank,
+            .path = mapping.path,
+            .dev_major = mapping.dev_major,
+            .dev_minor = mapping.dev_minor,
+            .inode = mapping.inode,
+            .map_start = mapping.start,
+            .map_offset = mapping.offset,
+        };
         count += 1;
     }
     std.sort.insertion(Candidate, candidates[0..count], {}, struct {
@@ -268,7 +290,8 @@ fn versionFromString(source: elf.Source, info: *const elf.Info) ?VersionHint {
     const rodata = info.rodata orelse return null;
     var block: [64 * 1024]u8 = undefined;
     var scan: version_string.Scan = .{};
-    const end = rodata.offset + @min(rodata.size, limits.rodata_scan_bytes_max);
+    // Offsets from the file: an end past 2^64 is a crafted file, not a `.rodata`.
+    const end = std.math.add(u64, rodata.offset, @min(rodata.size, limits.rodata_scan_bytes_max)) catch return null;
     var offset = rodata.offset;
     while (offset < end) {
         const want: usize = @intCast(@min(block.len, end - offset));
@@ -331,7 +354,8 @@ test "candidates: executable first, then libpython, then other python files" {
         \\00401000-00402000 r-xp 00001000 08:01 10 /usr/bin/uwsgi
     ;
     var candidates: [limits.candidates_max]Candidate = undefined;
-    const count = collectCandidates(maps, 10, &candidates);
+    const exe: os.files.Identity = .{ .dev_major = 8, .dev_minor = 1, .inode = 10, .uid = 0, .gid = 0, .regular = true };
+    const count = collectCandidates(maps, exe, &candidates);
     try testing.expectEqual(@as(usize, 3), count);
     try testing.expectEqual(Rank.executable, candidates[0].rank);
     try testing.expectEqual(@as(u64, 0x400000), candidates[0].map_start);

@@ -1,7 +1,9 @@
 //! `tachyon-helper`: samples the Python stacks of a running CPython process and streams them
 //! to stdout as MessagePack (`docs/protocol.md`). This file is the only place that exits: it
-//! parses the options, opens the target (while privileged, when installed setuid), drops
-//! privileges, runs the `Sampler`, and turns the outcome into an exit code (`fatal.zig`).
+//! parses the options, pins the target by its `/proc/PID` directory, and when executed with
+//! privilege (setuid, setgid, file capabilities) checks the rule, opens the target's memory and
+//! drops every privilege before anything else (`docs/security.md`); then it locates the runtime,
+//! runs the `Sampler`, and turns the outcome into an exit code (`fatal.zig`).
 //!
 //! Layout of the helper (one line per file in `helper/README.md`): `locate.zig` finds the runtime
 //! (`proc_maps.zig`, `elf.zig`) and its layout (`py_offsets.zig`); `Sampler.zig` runs the ticks,
@@ -10,6 +12,7 @@
 //! through `os.zig`.
 
 const std = @import("std");
+const build_options = @import("build_options");
 const fatal = @import("fatal.zig");
 const limits = @import("limits.zig");
 const buffers = @import("buffers.zig");
@@ -23,6 +26,11 @@ const Priority = @import("Priority.zig");
 const RemoteMemory = @import("RemoteMemory.zig");
 const Sampler = @import("Sampler.zig");
 const Stopper = @import("Stopper.zig");
+
+/// A panic writes one line and exits 8, opening no file (`fatal.panic`); no segfault handler
+/// either, since it would read debug info to print a trace.
+pub const panic = std.debug.FullPanic(fatal.panic);
+pub const std_options: std.Options = .{ .enable_segfault_handler = false };
 
 pub fn main(init: std.process.Init.Minimal) u8 {
     var args: [64][]const u8 = undefined;
@@ -61,27 +69,32 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     const maps_buffer = buffers.alloc(u8, limits.maps_bytes_max) catch return outOfMemory(diagnostic);
     const output_buffer = buffers.alloc(u8, limits.output_bytes) catch return outOfMemory(diagnostic);
 
+    // The /proc/PID directory pins the target: every file of it is opened relative to it.
     const pid = options.pid;
-    const stat_fd = os.procfs.open(pid, "stat") catch |err| return switch (err) {
+    const process_dir = os.procfs.openProcess(pid) catch |err| return switch (err) {
+        error.NotFound => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
+        error.PermissionDenied => locate.permissionDenied(pid, diagnostic),
+        error.OtherFailure => diagnostic.fail(.internal, "cannot open /proc/{d}", .{pid}),
+    };
+    var memory: RemoteMemory = .{ .pid = pid };
+    if (os.credentials.privileged()) {
+        // Executed with privilege (setuid, setgid, file capabilities): the rule, `mem`, the drop.
+        memory.mem_fd = try openMemoryThenDrop(pid, process_dir, options, diagnostic);
+    } else {
+        testPanicAt(options, .before_drop);
+    }
+    // From here on the helper has its caller's rights and no more (docs/security.md).
+    testPanicAt(options, .after_drop);
+    const stat_fd = os.procfs.openIn(process_dir, .stat) catch |err| return switch (err) {
         error.NotFound => diagnostic.fail(.process_not_found, "no process with pid {d}", .{pid}),
         error.PermissionDenied => locate.permissionDenied(pid, diagnostic),
         error.OtherFailure => diagnostic.fail(.internal, "cannot open /proc/{d}/stat", .{pid}),
     };
-
-    // Installed setuid: the real user must own the target; open what needs privilege, then drop.
-    const real_uid = os.process.realUid();
-    const setuid = os.process.effectiveUid() != real_uid;
-    var memory: RemoteMemory = .{ .pid = pid };
-    if (setuid) {
-        try checkOwner(pid, real_uid, diagnostic);
-        memory.mem_fd = os.procfs.open(pid, "mem") catch return locate.permissionDenied(pid, diagnostic);
-    }
-    const target = try locate.locate(pid, memory, maps_buffer, diagnostic);
+    const target = try locate.locate(pid, process_dir, memory, maps_buffer, diagnostic);
     Priority.preciseTimers();
-    // Asked for while still privileged (setuid), after the costly start-up; given back any time.
+    // Asked for after the drop: granted only if the caller may have it (RLIMIT_RTPRIO, or root).
     var priority: Priority = if (options.realtime) .enter(options.rate_hz, os.clock.monotonicNs()) else .{};
     defer priority.leave();
-    if (setuid) try dropPrivileges(diagnostic);
     buffers.free(u8, maps_buffer);
 
     var out: Output = .init(1, output_buffer);
@@ -101,24 +114,46 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     };
 }
 
-/// The real user may read the target only if it owns it (all of the target's uids) or is root.
-fn checkOwner(pid: os.Pid, real_uid: os.process.Uid, diagnostic: *fatal.Diagnostic) fatal.Error!void {
-    if (real_uid == 0) return;
-    const fd = os.procfs.open(pid, "status") catch return locate.permissionDenied(pid, diagnostic);
-    defer os.files.close(fd);
-    var buffer: [4096]u8 = undefined;
-    const status = os.files.readAll(fd, &buffer) catch return locate.permissionDenied(pid, diagnostic);
-    const uids = os.procfs.uidsFromStatus(status) orelse return locate.permissionDenied(pid, diagnostic);
-    if (uids.real != real_uid or uids.effective != real_uid or uids.saved != real_uid) {
-        return locate.permissionDenied(pid, diagnostic);
+/// The privileged start-up, in the order `docs/security.md` gives: snapshot the target and
+/// check the rule (`os.access_rule`), open `mem`, check and snapshot again (a different
+/// snapshot: the target executed a new program in between), then drop every privilege and
+/// verify it. Only files under the pinned `/proc/PID` are opened before the drop.
+fn openMemoryThenDrop(pid: os.Pid, process_dir: os.Fd, options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!os.Fd {
+    const ids = os.credentials.realIds();
+    const caller: os.access_rule.Caller = .{ .uid = ids.uid, .gid = ids.gid };
+    const self_pid = os.process.selfPid();
+
+    if (os.access_rule.checkPid(pid, self_pid)) |refusal| return refuse(pid, refusal, caller, diagnostic);
+    const before = os.access_rule.Snapshot.take(process_dir) orelse return refuse(pid, .{ .unreadable = "auxiliary vector or executable" }, caller, diagnostic);
+    if (os.access_rule.check(process_dir, pid, self_pid, caller)) |refusal| return refuse(pid, refusal, caller, diagnostic);
+    const mem_fd = os.procfs.openIn(process_dir, .mem) catch |err| return switch (err) {
+        error.NotFound => diagnostic.fail(.process_not_found, "process {d} exited", .{pid}),
+        error.PermissionDenied => refuse(pid, .{ .unreadable = "memory" }, caller, diagnostic),
+        error.OtherFailure => diagnostic.fail(.internal, "cannot open /proc/{d}/mem", .{pid}),
+    };
+    errdefer os.files.close(mem_fd);
+    if (os.access_rule.check(process_dir, pid, self_pid, caller)) |refusal| return refuse(pid, refusal, caller, diagnostic);
+    const after = os.access_rule.Snapshot.take(process_dir) orelse return refuse(pid, .new_program, caller, diagnostic);
+    if (!before.same(&after)) return refuse(pid, .new_program, caller, diagnostic);
+
+    testPanicAt(options, .before_drop);
+    if (!os.credentials.drop(ids)) {
+        return diagnostic.fail(.internal, "could not drop privileges to uid {d} gid {d} (and no capabilities)", .{ ids.uid, ids.gid });
     }
+    return mem_fd;
 }
 
-fn dropPrivileges(diagnostic: *fatal.Diagnostic) fatal.Error!void {
-    const ids = os.process.realIds();
-    if (!os.process.dropPrivileges(ids)) {
-        return diagnostic.fail(.internal, "could not drop privileges to uid {d}", .{ids.uid});
-    }
+fn refuse(pid: os.Pid, refusal: os.access_rule.Refusal, caller: os.access_rule.Caller, diagnostic: *fatal.Diagnostic) fatal.Error {
+    var condition: [300]u8 = undefined;
+    return diagnostic.fail(.permission_denied, "not allowed to read process {d}: {s}", .{ pid, refusal.describe(caller, &condition) });
+}
+
+/// `--test-panic` (builds with `-Dtest-hooks=true` only): a real safety check fails here.
+fn testPanicAt(options: Options, point: Options.TestPanic) void {
+    if (!build_options.test_hooks or options.test_panic != point) return;
+    var words: [2]u32 = .{ std.math.maxInt(u32), 1 };
+    std.mem.doNotOptimizeAway(&words);
+    std.mem.doNotOptimizeAway(words[0] + words[1]); // integer overflow
 }
 
 /// SIGINT and SIGTERM ask for a clean stop (the sleep returns early); SIGPIPE is ignored so
@@ -169,4 +204,5 @@ test {
     _ = @import("Sampler.zig");
     _ = @import("TaskStates.zig");
     _ = @import("Stopper.zig");
+    _ = @import("proc_maps.zig");
 }

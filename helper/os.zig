@@ -11,6 +11,8 @@ const backend = switch (builtin.target.os.tag) {
         pub const procfs = @import("os/linux/procfs.zig");
         pub const memory = @import("os/linux/memory.zig");
         pub const process = @import("os/linux/process.zig");
+        pub const credentials = @import("os/linux/credentials.zig");
+        pub const access_rule = @import("os/linux/access_rule.zig");
         pub const clock = @import("os/linux/clock.zig");
         pub const scheduling = @import("os/linux/scheduling.zig");
         pub const ptrace = @import("os/linux/ptrace.zig");
@@ -20,12 +22,17 @@ const backend = switch (builtin.target.os.tag) {
 
 /// Descriptors, positioned reads, inodes, writes, polling stdin and stdout.
 pub const files = backend.files;
-/// The target's files by name (`/proc/PID/...` on Linux), its liveness, its uids.
+/// The target's files (`/proc/PID/...` on Linux, pinned by a directory descriptor), its
+/// liveness, its credentials.
 pub const procfs = backend.procfs;
 /// Batched reads of another process's memory; page-granular allocation for this one.
 pub const memory = backend.memory;
-/// This process: its ids, privileges and signal handlers.
+/// This process: its ids and signal handlers.
 pub const process = backend.process;
+/// This process's privilege: whether it has any its caller lacks, and dropping it for good.
+pub const credentials = backend.credentials;
+/// The rule a privileged helper applies to a target, over its pinned `/proc/PID` directory.
+pub const access_rule = backend.access_rule;
 /// Clocks and sleeping to a deadline.
 pub const clock = backend.clock;
 /// Real-time scheduling and timer slack.
@@ -44,6 +51,8 @@ test {
     _ = procfs;
     _ = memory;
     _ = process;
+    _ = credentials;
+    _ = access_rule;
     _ = clock;
     _ = scheduling;
     _ = ptrace;

@@ -12,6 +12,9 @@ pub const Mapping = struct {
     readable: bool,
     writable: bool,
     executable: bool,
+    /// Device of the mapped file (`major:minor` in hexadecimal in the maps text).
+    dev_major: u32,
+    dev_minor: u32,
     /// 0 for anonymous mappings.
     inode: u64,
     /// As the kernel prints it, without a trailing " (deleted)"; empty for anonymous mappings.
@@ -49,10 +52,11 @@ pub fn parseLine(line: []const u8) ?Mapping {
     const range = fields.next() orelse return null;
     const perms = fields.next() orelse return null;
     const offset = fields.next() orelse return null;
-    _ = fields.next() orelse return null; // device
+    const device = fields.next() orelse return null;
     const inode = fields.next() orelse return null;
 
     const dash = std.mem.findScalar(u8, range, '-') orelse return null;
+    const colon = std.mem.findScalar(u8, device, ':') orelse return null;
     if (perms.len < 4) return null;
     const deleted = " (deleted)";
     var path = fields.rest();
@@ -64,6 +68,8 @@ pub fn parseLine(line: []const u8) ?Mapping {
         .readable = perms[0] == 'r',
         .writable = perms[1] == 'w',
         .executable = perms[2] == 'x',
+        .dev_major = std.fmt.parseInt(u32, device[0..colon], 16) catch return null,
+        .dev_minor = std.fmt.parseInt(u32, device[colon + 1 ..], 16) catch return null,
         .inode = std.fmt.parseInt(u64, inode, 10) catch return null,
         .path = path,
     };
@@ -100,6 +106,8 @@ test "parses file-backed, anonymous, deleted and spaced paths" {
         \\00401000-00700000 r-xp 00001000 08:01 1311 /usr/bin/python3.13
         \\7f0000000000-7f0000021000 rw-p 00000000 00:00 0 
         \\7f0000100000-7f0000200000 rw-p 00020000 08:01 99 /opt/my lib/libpython3.14.so.1.0 (deleted)
+        \\7f0000300000-7f0000301000 r--p 00000000 103:2 7 /a/three-digit/major
+        \\7f0000400000-7f0000401000 r--p 00000000 0801 7 /a/device/without/colon
         \\garbage line
         \\7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]
     ;
@@ -125,6 +133,12 @@ test "parses file-backed, anonymous, deleted and spaced paths" {
     try testing.expectEqual(@as(u64, 0x20000), deleted.offset);
     try testing.expect(deleted.writable);
     try testing.expectEqual(@as(u64, 99), deleted.inode);
+    try testing.expectEqual(@as(u32, 8), deleted.dev_major);
+    try testing.expectEqual(@as(u32, 1), deleted.dev_minor);
+
+    const wide = it.next().?;
+    try testing.expectEqual(@as(u32, 0x103), wide.dev_major);
+    try testing.expectEqual(@as(u32, 2), wide.dev_minor);
 
     const stack = it.next().?;
     try testing.expectEqualStrings("[stack]", stack.path);

@@ -14,7 +14,36 @@ pub const OpenError = error{ NotFound, PermissionDenied, OtherFailure };
 
 /// Opens a file read-only.
 pub fn openPath(path: [*:0]const u8) OpenError!Fd {
-    const rc = linux.open(path, .{ .CLOEXEC = true }, 0);
+    return openAt(linux.AT.FDCWD, path, .{ .CLOEXEC = true });
+}
+
+/// Opens a directory read-only without following a symbolic link at its last component (a
+/// `/proc/PID` directory: the descriptor pins that process).
+pub fn openDirectory(path: [*:0]const u8) OpenError!Fd {
+    return openAt(linux.AT.FDCWD, path, .{ .DIRECTORY = true, .NOFOLLOW = true, .CLOEXEC = true });
+}
+
+/// Opens `relative` under the directory `dir` read-only, not following a symbolic link at its
+/// last component (`/proc/PID/status`, `mem`, `task/TID/status`, `maps`).
+pub fn openIn(dir: Fd, relative: [*:0]const u8) OpenError!Fd {
+    return openAt(dir, relative, .{ .NOFOLLOW = true, .CLOEXEC = true });
+}
+
+/// Opens `relative` under `dir` following the last component when it is a link (`/proc/PID/exe`,
+/// `/proc/PID/map_files/...`: kernel links to the very file the target runs or maps).
+pub fn openInFollowing(dir: Fd, relative: [*:0]const u8) OpenError!Fd {
+    return openAt(dir, relative, .{ .NONBLOCK = true, .CLOEXEC = true });
+}
+
+/// Opens a file whose name comes from the target (a path in its maps): never through a symbolic
+/// link at the last component, never waiting (a FIFO opens at once, and is then refused by the
+/// caller's `identity` check).
+pub fn openNamed(dir: Fd, relative: [*:0]const u8) OpenError!Fd {
+    return openAt(dir, relative, .{ .NOFOLLOW = true, .NONBLOCK = true, .CLOEXEC = true });
+}
+
+fn openAt(dir: Fd, path: [*:0]const u8, flags: linux.O) OpenError!Fd {
+    const rc = linux.openat(dir, path, flags, 0);
     return switch (linux.errno(rc)) {
         .SUCCESS => @intCast(rc),
         .NOENT, .SRCH, .NOTDIR => error.NotFound,
@@ -22,6 +51,76 @@ pub fn openPath(path: [*:0]const u8) OpenError!Fd {
         else => error.OtherFailure,
     };
 }
+
+/// Who owns a file, where it lives and what it is: enough to tell it is the file a mapping
+/// names (device and inode) and a regular file.
+pub const Identity = struct {
+    dev_major: u32,
+    dev_minor: u32,
+    inode: u64,
+    uid: u32,
+    gid: u32,
+    regular: bool,
+
+    pub fn sameFile(a: Identity, b: Identity) bool {
+        return a.dev_major == b.dev_major and a.dev_minor == b.dev_minor and a.inode == b.inode;
+    }
+};
+
+/// The identity of an open file.
+pub fn identity(fd: Fd) ?Identity {
+    return identityAt(fd, "", linux.AT.EMPTY_PATH);
+}
+
+/// The identity of the file `relative` under `dir` names, following a last link (the file
+/// `/proc/PID/exe` points to), without opening it.
+pub fn identityFollowing(dir: Fd, relative: [*:0]const u8) ?Identity {
+    return identityAt(dir, relative, 0);
+}
+
+/// The identity of the file `relative` under `dir` names, looked up afresh, not following a
+/// last link, without opening it.
+pub fn identityNoFollow(dir: Fd, relative: [*:0]const u8) ?Identity {
+    return identityAt(dir, relative, linux.AT.SYMLINK_NOFOLLOW);
+}
+
+fn identityAt(dir: Fd, path: [*:0]const u8, flags: u32) ?Identity {
+    var stat: linux.Statx = undefined;
+    const rc = linux.statx(dir, path, flags, .{ .TYPE = true, .UID = true, .GID = true, .INO = true }, &stat);
+    if (linux.errno(rc) != .SUCCESS) return null;
+    return .{
+        .dev_major = stat.dev_major,
+        .dev_minor = stat.dev_minor,
+        .inode = stat.ino,
+        .uid = stat.uid,
+        .gid = stat.gid,
+        .regular = linux.S.ISREG(stat.mode),
+    };
+}
+
+/// One `getdents64` into `buffer`: the bytes of directory entries read (0 at the end), or null
+/// on an error. `DirectoryEntries` walks them.
+pub fn readDirectory(dir: Fd, buffer: []u8) ?usize {
+    const rc = linux.getdents64(dir, buffer.ptr, @intCast(@min(buffer.len, std.math.maxInt(c_uint))));
+    return if (linux.errno(rc) == .SUCCESS) rc else null;
+}
+
+/// The names in bytes returned by `readDirectory`.
+pub const DirectoryEntries = struct {
+    bytes: []const u8,
+    position: usize = 0,
+
+    /// Each call consumes one entry (its record length is at least the header's size).
+    pub fn next(entries: *DirectoryEntries) ?[]const u8 {
+        const header_bytes = @offsetOf(linux.dirent64, "name");
+        if (entries.position + header_bytes > entries.bytes.len) return null;
+        const record = entries.bytes[entries.position..];
+        const record_bytes = std.mem.readInt(u16, record[16..18], .little);
+        if (record_bytes < header_bytes or record_bytes > record.len) return null;
+        entries.position += record_bytes;
+        return std.mem.sliceTo(record[header_bytes..record_bytes], 0);
+    }
+};
 
 pub fn close(fd: Fd) void {
     _ = linux.close(fd);
@@ -52,12 +151,9 @@ pub fn readAll(fd: Fd, buffer: []u8) OpenError![]const u8 {
     return buffer[0..len];
 }
 
-/// Inode number of an open file (to match it with the target's mappings).
+/// Inode number of an open file.
 pub fn inode(fd: Fd) ?u64 {
-    var stat: linux.Statx = undefined;
-    const at_empty_path = 0x1000;
-    const rc = linux.statx(fd, "", at_empty_path, .{ .INO = true }, &stat);
-    return if (linux.errno(rc) == .SUCCESS) stat.ino else null;
+    return if (identity(fd)) |id| id.inode else null;
 }
 
 pub const WriteError = error{ Interrupted, WouldBlock, Closed };

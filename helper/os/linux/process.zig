@@ -1,10 +1,9 @@
-//! This process on Linux: its pid and tid, its user ids and dropping privileges (when installed
-//! setuid), and the signal handlers that ask for a clean stop.
+//! This process on Linux: its pid and tid, and the signal handlers that ask for a clean stop
+//! (its privileges are `credentials.zig`).
 
 const linux = @import("std").os.linux;
 
 pub const Pid = linux.pid_t;
-pub const Uid = linux.uid_t;
 
 pub fn selfPid() Pid {
     return linux.getpid();
@@ -14,26 +13,9 @@ pub fn selfTid() Pid {
     return linux.gettid();
 }
 
-pub fn realUid() Uid {
-    return linux.getuid();
-}
-
-pub fn effectiveUid() Uid {
-    return linux.geteuid();
-}
-
-pub const Ids = struct { uid: Uid, gid: linux.gid_t };
-
-/// The real uid and gid, which `dropPrivileges` keeps.
-pub fn realIds() Ids {
-    return .{ .uid = linux.getuid(), .gid = linux.getgid() };
-}
-
-/// Sets every uid and gid to the real ones; returns whether it took.
-pub fn dropPrivileges(ids: Ids) bool {
-    return linux.errno(linux.setresgid(ids.gid, ids.gid, ids.gid)) == .SUCCESS and
-        linux.errno(linux.setresuid(ids.uid, ids.uid, ids.uid)) == .SUCCESS and
-        linux.geteuid() == ids.uid;
+/// Ends the process at once with `code`: no clean-up, no buffered output (the panic handler).
+pub fn exitNow(code: u8) noreturn {
+    linux.exit_group(code);
 }
 
 /// SIGINT and SIGTERM call `on_stop` (a sleep returns early: no SA_RESTART); SIGPIPE is
