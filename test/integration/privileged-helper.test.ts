@@ -189,12 +189,19 @@ async function stracedHelper(pid: number, name: string, extra: string[], runMs: 
   const within = (ms: number) => Promise.race([finished, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
   let stoppedBySigterm: boolean | undefined;
   if (!(await within(runMs))) {
-    const helperPid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
-    process.kill(helperPid, 'SIGTERM');
-    stoppedBySigterm = await within(3000);
-    if (!stoppedBySigterm) {
-      process.kill(helperPid, 'SIGKILL');
-      child.kill('SIGKILL');
+    let helperPid = 0;
+    try {
+      helperPid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+    } catch {
+      // strace exited in between: the helper is gone too.
+    }
+    if (helperPid > 0) {
+      process.kill(helperPid, 'SIGTERM');
+      stoppedBySigterm = await within(3000);
+      if (!stoppedBySigterm) {
+        process.kill(helperPid, 'SIGKILL');
+        child.kill('SIGKILL');
+      }
     }
   }
   const done = await child;
