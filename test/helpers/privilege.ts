@@ -71,9 +71,9 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-/** Runs argv (a prefix from asUser included) and collects its output as bytes. */
+/** Runs argv (a prefix from asUser included) and collects its output as bytes, final newline kept. */
 export async function run(argv: string[], timeoutMs = 30_000): Promise<RunResult> {
-  const result = await execa(argv[0], argv.slice(1), { reject: false, encoding: 'buffer', stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const result = await execa(argv[0], argv.slice(1), { reject: false, encoding: 'buffer', stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', stripFinalNewline: false });
   return {
     exitCode: result.exitCode,
     signal: result.signal ?? undefined,
