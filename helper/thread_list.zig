@@ -48,7 +48,9 @@ pub fn sampleInterpreters(s: *Sampler, now_ns: u64, tally: *Sampler.Tally) (memo
             const main_thread = if (interp.threads_main != 0) interp.threads_main else try oldestThread(s, interp.threads_head);
             if (main_thread != 0) thread_status.learnTidOffset(s, try s.memory.readValue(u64, main_thread +% o.thread.native_thread_id));
         }
-        for (0..limits.threads_max) |_| {
+        // One iteration more than the budget: the admission after the last thread it allows is
+        // what tells a list cut by the budget from a list that ended.
+        for (0..limits.threads_max + 1) |_| {
             if (tstate == 0) break;
             const checked_ns = os_clock.monotonicNs();
             switch (s.bounds.admitThread(tstate, checked_ns, s.stopDue(checked_ns))) {
