@@ -114,8 +114,8 @@ fn run(options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!void {
     };
 }
 
-/// The privileged start-up, in the order `docs/security.md` gives: snapshot the target and
-/// check the rule (`os.access_rule`), open `mem`, check and snapshot again (a different
+/// The privileged start-up, in the order `docs/security.md` gives: check the rule
+/// (`os.access_rule`) and snapshot the target, open `mem`, check and snapshot again (a different
 /// snapshot: the target executed a new program in between), then drop every privilege and
 /// verify it. Only files under the pinned `/proc/PID` are opened before the drop.
 fn openMemoryThenDrop(pid: os.Pid, process_dir: os.Fd, options: Options, diagnostic: *fatal.Diagnostic) fatal.Error!os.Fd {
@@ -124,8 +124,9 @@ fn openMemoryThenDrop(pid: os.Pid, process_dir: os.Fd, options: Options, diagnos
     const self_pid = os.process.selfPid();
 
     if (os.access_rule.checkPid(pid, self_pid)) |refusal| return refuse(pid, refusal, caller, diagnostic);
-    const before = os.access_rule.Snapshot.take(process_dir) orelse return refuse(pid, .{ .unreadable = "auxiliary vector or executable" }, caller, diagnostic);
+    // The rule first, so that a refusal names the condition rather than an unreadable file.
     if (os.access_rule.check(process_dir, pid, self_pid, caller)) |refusal| return refuse(pid, refusal, caller, diagnostic);
+    const before = os.access_rule.Snapshot.take(process_dir) orelse return refuse(pid, .{ .unreadable = "auxiliary vector or executable" }, caller, diagnostic);
     const mem_fd = os.procfs.openIn(process_dir, .mem) catch |err| return switch (err) {
         error.NotFound => diagnostic.fail(.process_not_found, "process {d} exited", .{pid}),
         error.PermissionDenied => refuse(pid, .{ .unreadable = "memory" }, caller, diagnostic),

@@ -39,14 +39,15 @@ if [ "$with_test" = 1 ]; then
   bash scripts/setup-chroot.sh
   # Debian packages the tests drive: chromium (the HTML report tests), strace (the privileged
   # helper's tests check what it opens before dropping root), unshare/setpriv/prlimit
-  # (util-linux), useradd (passwd) and gcc (a tiny C program embedding Python) for the container
-  # and unprivileged-user tests.
+  # (util-linux), useradd (passwd), setcap (libcap2-bin) and gcc (a tiny C program embedding
+  # Python) for the container and unprivileged-user tests.
   missing=()
   command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v strace >/dev/null || missing+=(strace)
   command -v unshare >/dev/null && command -v setpriv >/dev/null || missing+=(util-linux)
   command -v useradd >/dev/null || [ -x /usr/sbin/useradd ] || missing+=(passwd)
   command -v gcc >/dev/null && [ -e /usr/include/dlfcn.h ] || missing+=(gcc libc6-dev)
+  command -v setcap >/dev/null || [ -x /usr/sbin/setcap ] || missing+=(libcap2-bin)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "setup: error: the tests need these Debian packages; install them as root: apt-get install -y ${missing[*]}" >&2

@@ -394,3 +394,19 @@ t.test("allowed: the user's own process, when the user may not read it alone (pt
   t.equal(refused.exitCode, 6, `tachyon attach through the plain helper is refused: ${refused.stderr.trim()}`);
   t.ok(lstatSync(SETUID_HELPER).mode & 0o4000, 'the setuid copy kept its bit');
 });
+
+t.test('a helper with file capabilities (cap_sys_ptrace+ep) follows the same rule', async (t) => {
+  const setcap = missingTools(['setcap']);
+  if (setcap.length > 0) return t.fail('MISSING TOOL: setcap (apt-get install libcap2-bin)');
+  const capable = privilegedCopy(HELPER_UNDER_TEST, path.join(WORK, 'filecap', 'tachyon-helper'), 0o755);
+  const given = await run(['setcap', 'cap_sys_ptrace+ep', capable]);
+  t.equal(given.exitCode, 0, `setcap: ${given.stderr.trim()}`);
+  // Every uid stays the caller's: only AT_SECURE tells the helper it holds more than its caller.
+  const users = await started(t, B, [`${fixtures}/recursive.py`, '--forever']);
+  const other = await run([...asUser(A), capable, `--pid=${users.pid}`, '--duration-ms=500']);
+  assertRefused(t, other, /uids/, ['fib'], "user B's process through the capable helper");
+  const own = await started(t, A, [`${fixtures}/recursive.py`, '--forever']);
+  const read = await run([...asUserWithoutPtrace(A, fixtures), capable, `--pid=${own.pid}`, '--duration-ms=1000']);
+  t.equal(read.exitCode, 0, `the user's own process, ptrace denied to the user: read (${read.stderr.trim()})`);
+  t.ok(read.stdout.includes('fib'), 'its stream names fib');
+});
