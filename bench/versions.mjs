@@ -47,7 +47,7 @@ async function measure(interp, rate) {
   return {
     ok: run.exitCode === 0,
     why: run.exitCode === 0 ? '' : text.trim().split('\n').pop(),
-    samples: number(/Captured (\d+) samples/, text),
+    samples: number(/Captured (\d+) ticks?/, text),
     failedPct: number(/Failed samples: \d+ \(([\d.]+)%\)/, text),
     missedPct: number(/Missed samples: \d+ \(([\d.]+)% of/, text),
     rateHz: number(/Sample rate: ([\d.]+) samples\/sec/, text),

@@ -5,7 +5,10 @@
 //! means the object was freed and replaced: it gets a new id and a new `code` record, so a new
 //! function is never reported under an old name. Ids only grow, so clearing the cache when it
 //! is full (`limits.code_cache_entries_max`) never reuses an id. For a new code object this file
-//! reads its strings (`pep393.zig`) and raw line table and writes the `code` record.
+//! reads its strings (`pep393.zig`) and raw line table and writes the `code` record. A code
+//! object whose names cannot be read whole (freed under the read, e.g. a module's code at the
+//! end of its import) is no code object to report: the walk is torn (`error.Torn`), never a
+//! frame with a made-up name.
 //!
 //! From 3.14 an interpreter counts code object deallocations (`Generation`). An entry checked
 //! against its header while the count stood at some value is still the same object as long as
@@ -60,14 +63,26 @@ const Entry = struct {
     code_id: u32,
     fingerprint: Fingerprint,
     size_units: u64,
+    first_traceable: u32,
     /// The count at the walk that last compared this entry with the object's header.
     checked: ?Generation,
+
+    fn known(entry: Entry) Known {
+        return .{ .code_id = entry.code_id, .size_units = entry.size_units, .first_traceable = entry.first_traceable };
+    }
 };
 
-/// A code object's id and its bytecode size in code units.
+/// A code object's id, its bytecode size in code units, and the index of its first traceable
+/// instruction (3.11+ `_co_firsttraceable`; 0 before 3.11).
 pub const Known = struct {
     code_id: u32,
     size_units: u64,
+    first_traceable: u32 = 0,
+};
+
+pub const Error = RemoteMemory.Error || Output.Error || error{
+    /// The code object's names could not be read: it changed or was freed during the read.
+    Torn,
 };
 
 map: std.AutoHashMapUnmanaged(u64, Entry) = .empty,
@@ -94,7 +109,7 @@ pub fn trusted(cache: *const CodeCache, address: u64, generation: Generation) ?K
     const entry = cache.map.getPtr(address) orelse return null;
     const checked = entry.checked orelse return null;
     if (checked.interpreter != generation.interpreter or checked.value != generation.value) return null;
-    return .{ .code_id = entry.code_id, .size_units = entry.size_units };
+    return entry.known();
 }
 
 /// Returns the id and size of the code object at `address` whose header is `header`, writing a
@@ -109,12 +124,12 @@ pub fn idFor(
     generation: ?Generation,
     out: *Output,
     now_ns: u64,
-) (RemoteMemory.Error || Output.Error)!Known {
+) Error!Known {
     const fingerprint = Fingerprint.fromHeader(offsets, header);
     if (cache.map.getPtr(address)) |entry| {
         if (std.meta.eql(entry.fingerprint, fingerprint)) {
             entry.checked = generation;
-            return .{ .code_id = entry.code_id, .size_units = entry.size_units };
+            return entry.known();
         }
     }
     // Before 3.11 the size is that of the `co_code` bytes object (bytes; 2 per code unit).
@@ -122,30 +137,45 @@ pub fn idFor(
         try memory.readValue(u64, fingerprint.size_units +% offsets.bytes.ob_size) / 2
     else
         fingerprint.size_units;
-    if (cache.map.count() >= limits.code_cache_entries_max) cache.map.clearRetainingCapacity();
-
-    const code_id = cache.next_id;
-    cache.next_id += 1;
-    const record: wire.Code = .{
-        .code_id = code_id,
+    var record: wire.Code = .{
+        .code_id = 0,
         .filename = try cache.readName(memory, offsets, fingerprint.filename, 0),
         .name = try cache.readName(memory, offsets, fingerprint.name, 1),
         .qualname = try cache.readName(memory, offsets, fingerprint.qualname, 2),
         .first_line = fingerprint.first_line,
         .line_table = try cache.readLineTable(memory, offsets, fingerprint.linetable),
     };
+    if (cache.map.count() >= limits.code_cache_entries_max) cache.map.clearRetainingCapacity();
+    record.code_id = cache.next_id;
+    cache.next_id += 1;
     const encoder = try out.begin(now_ns, wire.codeBytesMax(record));
     encoder.writeCode(record);
     try out.end();
-    cache.map.putAssumeCapacity(address, .{ .code_id = code_id, .fingerprint = fingerprint, .size_units = size_units, .checked = generation });
-    return .{ .code_id = code_id, .size_units = size_units };
+    const entry: Entry = .{
+        .code_id = record.code_id,
+        .fingerprint = fingerprint,
+        .size_units = size_units,
+        .first_traceable = firstTraceable(offsets, header),
+        .checked = generation,
+    };
+    cache.map.putAssumeCapacity(address, entry);
+    return entry.known();
 }
 
-/// Reads a `str` as UTF-8, capped at `limits.name_code_points_max`; "<unknown>" if it cannot
-/// be read (a legacy string, or memory that changed under us). Only a vanished target fails.
-fn readName(cache: *CodeCache, memory: anytype, offsets: *const PyOffsets, address: u64, slot: usize) error{ProcessGone}![]const u8 {
+/// 3.11+: the code's `_co_firsttraceable`, from its header; 0 before 3.11 (every frame object
+/// is complete) and for a value no code object can have (then every frame counts as started).
+fn firstTraceable(offsets: *const PyOffsets, header: []const u8) u32 {
+    const at = offsets.code.first_traceable orelse return 0;
+    const value = std.mem.readInt(i32, header[@intCast(at)..][0..4], .little);
+    return if (value < 0) 0 else @intCast(value);
+}
+
+/// Reads a `str` as UTF-8, capped at `limits.name_code_points_max`. A name that cannot be read
+/// (memory that changed under us, or not a compact string, which no code object's names are)
+/// fails the walk (`error.Torn`), so no frame is ever reported under a made-up name.
+fn readName(cache: *CodeCache, memory: anytype, offsets: *const PyOffsets, address: u64, slot: usize) error{ ProcessGone, Torn }![]const u8 {
     const read = try readStr(memory, offsets, address, limits.name_code_points_max, cache.chars, cache.names[slot]);
-    return if (read) |str| str.utf8 else "<unknown>";
+    return if (read) |str| str.utf8 else error.Torn;
 }
 
 /// A `str` read from the target: its first characters as UTF-8 and its whole length.
@@ -172,17 +202,18 @@ pub fn readStr(memory: anytype, offsets: *const PyOffsets, address: u64, chars_m
     return .{ .utf8 = utf8, .length = length };
 }
 
-/// Reads the raw bytes of `co_linetable`; empty (line unknown) if too long or unreadable.
-fn readLineTable(cache: *CodeCache, memory: anytype, offsets: *const PyOffsets, address: u64) error{ProcessGone}![]const u8 {
-    const size = memory.readValue(u64, address +% offsets.bytes.ob_size) catch |err| return orUnknown(err, "");
+/// Reads the raw bytes of `co_linetable`: empty (line unknown) if longer than
+/// `limits.line_table_bytes_max`; unreadable, the walk is torn like an unreadable name.
+fn readLineTable(cache: *CodeCache, memory: anytype, offsets: *const PyOffsets, address: u64) error{ ProcessGone, Torn }![]const u8 {
+    const size = memory.readValue(u64, address +% offsets.bytes.ob_size) catch |err| return tornUnlessGone(err);
     if (size > limits.line_table_bytes_max) return "";
     const bytes = cache.line_table[0..@intCast(size)];
-    memory.read(address +% offsets.bytes.ob_sval, bytes) catch |err| return orUnknown(err, "");
+    memory.read(address +% offsets.bytes.ob_sval, bytes) catch |err| return tornUnlessGone(err);
     return bytes;
 }
 
-fn orUnknown(err: RemoteMemory.Error, unknown: []const u8) error{ProcessGone}![]const u8 {
-    return if (err == error.ProcessGone) error.ProcessGone else unknown;
+fn tornUnlessGone(err: RemoteMemory.Error) error{ ProcessGone, Torn } {
+    return if (err == error.ProcessGone) error.ProcessGone else error.Torn;
 }
 
 
@@ -197,7 +228,7 @@ test "a code object is trusted without its header only at the generation it was 
     std.mem.writeInt(u64, header[@intCast(offsets.code.name)..][0..8], 0x1000, .little);
     std.mem.writeInt(u64, header[@intCast(offsets.code.filename)..][0..8], 0x2000, .little);
     const address: u64 = 0x7f00_0000_0040;
-    cache.map.putAssumeCapacity(address, .{ .code_id = 7, .fingerprint = .fromHeader(&offsets, header[0..@intCast(offsets.code.size)]), .size_units = 30, .checked = null });
+    cache.map.putAssumeCapacity(address, .{ .code_id = 7, .fingerprint = .fromHeader(&offsets, header[0..@intCast(offsets.code.size)]), .size_units = 30, .first_traceable = 0, .checked = null });
 
     const seen: Generation = .{ .interpreter = 0x5000, .value = 41 };
     try std.testing.expectEqual(@as(?Known, null), cache.trusted(address, seen));

@@ -1,6 +1,6 @@
 //! The distinct code addresses of one stack, in first-seen order, with an index from address
-//! to position, and the id and size the walk found for each. Open addressing with generation
-//! stamps, so clearing is O(1).
+//! to position, and the id, size and first traceable instruction the walk found for each.
+//! Open addressing with generation stamps, so clearing is O(1).
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -16,6 +16,7 @@ generation: u32 = 0,
 list: []u64,
 ids: []u32,
 size_units: []u64,
+first_traceable: []u32,
 count: usize = 0,
 
 pub fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!DistinctCodes {
@@ -28,6 +29,7 @@ pub fn init(gpa: std.mem.Allocator) std.mem.Allocator.Error!DistinctCodes {
         .list = try gpa.alloc(u64, limits.stack_depth_max),
         .ids = try gpa.alloc(u32, limits.stack_depth_max),
         .size_units = try gpa.alloc(u64, limits.stack_depth_max),
+        .first_traceable = try gpa.alloc(u32, limits.stack_depth_max),
     };
 }
 

@@ -6,7 +6,9 @@
 //! The version families differ only in what `PyOffsets` says: before 3.11 frames are
 //! `PyFrameObject`s chained by `f_back`, with `f_lasti` as the instruction position (and a freed
 //! frame recognised by its zero reference count); 3.11+ frames are `_PyInterpreterFrame`s with
-//! an instruction pointer; 3.12+ skip C-stack shim frames by owner. The target is never paused,
+//! an instruction pointer; 3.12+ skip C-stack shim frames by owner. Frames CPython's own
+//! tracebacks leave out are left out too (`isIncomplete`): the 3.13+ init shim, and a frame
+//! that has not reached its first RESUME. The target is never paused,
 //! so a walk can see a stack being changed: every walk is checked (alignment, frame owner, code
 //! type, instruction range, cycles, and on 3.15 the sentinel base frame) and a torn walk is
 //! reported as `error.Torn`, for the caller to re-read. Frames are read through `FrameCache`
@@ -71,6 +73,8 @@ pub fn StackWalk(comptime Memory: type) type {
         executables: []u64,
         instr_ptrs: []u64,
         frame_addresses: []u64,
+        /// The frame's owner byte per reported Python frame (0 before 3.11).
+        owners: []u8,
         /// The sample's `code_id, instr_index` pairs, plus the truncation marker.
         frame_ints: []u32,
         /// Distinct code objects of the current stack and their headers.
@@ -107,6 +111,7 @@ pub fn StackWalk(comptime Memory: type) type {
                 .executables = try gpa.alloc(u64, limits.stack_depth_max),
                 .instr_ptrs = try gpa.alloc(u64, limits.stack_depth_max),
                 .frame_addresses = try gpa.alloc(u64, limits.stack_depth_max),
+                .owners = try gpa.alloc(u8, limits.stack_depth_max),
                 .frame_ints = try gpa.alloc(u32, 2 * (limits.stack_depth_max + 1)),
                 .distinct = try .init(gpa),
                 .headers = try buffers.alloc(u8, limits.stack_depth_max * offsets.code.size),
@@ -146,8 +151,8 @@ pub fn StackWalk(comptime Memory: type) type {
             } else return error.Torn; // Longer than any real chain: a loop the detector has not closed yet.
 
             try w.checkChainEnd(&chain, start.base_frame);
-            try w.resolveCodes(chain.depth);
-            var ints = 2 * chain.depth;
+            const depth = try w.resolveCodes(chain.depth);
+            var ints = 2 * depth;
             if (chain.truncated) {
                 w.frame_ints[ints] = 0;
                 w.frame_ints[ints + 1] = 0;
@@ -214,6 +219,7 @@ pub fn StackWalk(comptime Memory: type) type {
             if (leaf_in_transition) return;
             w.executables[chain.depth] = executable;
             w.frame_addresses[chain.depth] = frame;
+            w.owners[chain.depth] = if (f.owner) |at| bytes[@intCast(at)] else 0;
             w.instr_ptrs[chain.depth] = switch (f.instr_kind) {
                 .pointer, .prev_pointer => word(bytes, f.instr_ptr),
                 // `f_lasti`, sign-extended so that -1 (not started) stays recognisable.
@@ -256,8 +262,8 @@ pub fn StackWalk(comptime Memory: type) type {
 
         /// Turns the stack's executables into code ids and its instruction pointers into
         /// indexes, reading the distinct code headers not trusted (`CodeCache.trusted`) in one
-        /// batch.
-        fn resolveCodes(w: *Walk, depth: usize) Error!void {
+        /// batch. Returns the depth of the stack reported (`fillFrameInts`).
+        fn resolveCodes(w: *Walk, depth: usize) Error!usize {
             w.distinct_depth = depth;
             const code_size: usize = @intCast(w.offsets.code.size);
             w.distinct.clear();
@@ -272,6 +278,7 @@ pub fn StackWalk(comptime Memory: type) type {
                 const known: ?CodeCache.Known = if (w.generation) |generation| w.code_cache.trusted(address, generation) else null;
                 w.distinct.ids[i] = if (known) |k| k.code_id else 0;
                 w.distinct.size_units[i] = if (known) |k| k.size_units else 0;
+                w.distinct.first_traceable[i] = if (known) |k| k.first_traceable else 0;
             }
             try w.readHeaders(codes, w.distinct.ids[0..codes.len], code_size);
             if (w.slot) |slot| slot.addCodes(codes);
@@ -283,24 +290,39 @@ pub fn StackWalk(comptime Memory: type) type {
                 const known = try w.code_cache.idFor(w.memory, w.offsets, address, header, w.generation, w.out, os.clock.monotonicNs());
                 w.distinct.ids[i] = known.code_id;
                 w.distinct.size_units[i] = known.size_units;
+                w.distinct.first_traceable[i] = known.first_traceable;
             }
-            try w.fillFrameInts(depth);
+            const reported = try w.fillFrameInts(depth);
+            w.distinct_depth = reported;
+            return reported;
         }
 
-        /// Writes each frame's `code_id, instr_index` pair, once its code is resolved.
-        fn fillFrameInts(w: *Walk, depth: usize) error{Torn}!void {
+        /// Writes each reported frame's `code_id, instr_index` pair, once its code is resolved,
+        /// and returns how many there are. A frame CPython leaves out of tracebacks
+        /// (`isIncomplete`) is left out, its level taken by the next, and so is a `<native>`
+        /// marker that this would leave as the leaf.
+        fn fillFrameInts(w: *Walk, depth: usize) error{Torn}!usize {
+            var kept: usize = 0;
             for (0..depth) |level| {
-                if (w.executables[level] == native_marker) {
-                    w.frame_ints[2 * level] = 0;
-                    w.frame_ints[2 * level + 1] = wire.native_instr_index;
-                    continue;
+                const executable = w.executables[level];
+                if (executable == native_marker) {
+                    if (kept == 0) continue;
+                    w.frame_ints[2 * kept] = 0;
+                    w.frame_ints[2 * kept + 1] = wire.native_instr_index;
+                } else {
+                    const i = w.distinct.indexOf(executable);
+                    const index = try instrIndex(w.offsets, executable, w.instr_ptrs[level]);
+                    if (index > w.distinct.size_units[i]) return error.Torn;
+                    if (isIncomplete(w.offsets, executable, w.instr_ptrs[level], w.distinct.first_traceable[i], w.owners[level])) continue;
+                    w.frame_ints[2 * kept] = w.distinct.ids[i];
+                    w.frame_ints[2 * kept + 1] = @intCast(index);
                 }
-                const i = w.distinct.indexOf(w.executables[level]);
-                const index = try instrIndex(w.offsets, w.executables[level], w.instr_ptrs[level]);
-                if (index > w.distinct.size_units[i]) return error.Torn;
-                w.frame_ints[2 * level] = w.distinct.ids[i];
-                w.frame_ints[2 * level + 1] = @intCast(index);
+                w.executables[kept] = executable;
+                w.instr_ptrs[kept] = w.instr_ptrs[level];
+                w.frame_addresses[kept] = w.frame_addresses[level];
+                kept += 1;
             }
+            return kept;
         }
 
         /// Reads `code_size` bytes at each address whose id is still 0 into `headers`: those
@@ -347,6 +369,20 @@ pub fn StackWalk(comptime Memory: type) type {
             return true;
         }
     };
+}
+
+/// Whether CPython counts a frame as not started, and leaves it out of tracebacks and `f_back`
+/// (`_PyFrame_IsIncomplete`, 3.11-3.15): a frame not owned by a generator whose instruction
+/// lies before its code's first traceable one. That is every frame of the 3.13+ init shim
+/// (`_Py_InitCleanup`, which sits between a caller and `Cls.__init__` and whose
+/// `_co_firsttraceable` is past its last instruction), and a frame just pushed that has not
+/// reached its first RESUME. `instr` is the frame's raw field; never true before 3.11.
+pub fn isIncomplete(offsets: *const PyOffsets, code: u64, instr: u64, first_traceable: u32, owner: u8) bool {
+    if (offsets.code.first_traceable == null or owner == frame_owner_generator) return false;
+    // 3.13+ `instr_ptr` is the instruction running, 3.11/3.12 `prev_instr` the last one started
+    // (one unit before the bytecode until the first): CPython compares either with the first
+    // traceable instruction the same way.
+    return instr < code + offsets.code.co_code_adaptive + 2 * @as(u64, first_traceable);
 }
 
 /// The position, in code units from the start of the bytecode, of a frame's instruction.

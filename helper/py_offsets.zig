@@ -88,6 +88,13 @@ pub const PyOffsets = struct {
         firstlineno: u64,
         /// 3.11+: where the bytecode starts inside the code object.
         co_code_adaptive: u64,
+        /// 3.11+: `_co_firsttraceable` (int), the index of the code's first RESUME: a frame
+        /// whose instruction lies before it has not started, and CPython's tracebacks and
+        /// `f_back` leave it out (`_PyFrame_IsIncomplete`). Always the int two words before the
+        /// bytecode (`int _co_firsttraceable; void *co_extra;`), on GIL builds of 3.11-3.15:
+        /// CPython's headers for 3.11-3.13, and measured live on 3.11.7, 3.12.1, 3.13.0 and
+        /// Debian's 3.14 and 3.15 with code objects whose first RESUME is at 0, 1 and 2.
+        first_traceable: ?u64 = null,
         /// Before 3.11: the `co_code` bytes object, whose size is the bytecode's. Code objects
         /// are then not variable-size, and `object.ob_size` is not read from them.
         co_code: ?u64 = null,
@@ -255,6 +262,7 @@ pub fn fromDebugOffsets(record: []const u8) Error!PyOffsets {
             .linetable = try r.field(layout.code_linetable, 8, code_size),
             .firstlineno = try r.field(layout.code_firstlineno, 4, code_size),
             .co_code_adaptive = try r.field(layout.code_adaptive, 2, code_size + 2),
+            .first_traceable = try firstTraceable(r.get(layout.code_adaptive)),
         },
         .object = .{
             .ob_type = try r.field(layout.ob_type, 8, object_size),
@@ -448,6 +456,7 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
             .linetable = try aligned(layout.code_linetable, 8),
             .firstlineno = try aligned(layout.code_firstlineno, 4),
             .co_code_adaptive = layout.code_adaptive orelse 0,
+            .first_traceable = if (layout.code_adaptive) |at| try firstTraceable(at) else null,
             .co_code = if (layout.code_co_code) |at| try aligned(at, 8) else null,
         },
         .object = .{ .ob_type = try aligned(layout.ob_type, 8), .ob_size = try aligned(layout.var_ob_size, 8) },
@@ -483,6 +492,12 @@ pub fn fromBuiltin(layout: *const BuiltinLayout, version_hex: u32) Error!PyOffse
     const c = offsets.code;
     if (8 + @max(c.filename, c.name, c.qualname, c.linetable, c.co_code orelse 0, offsets.object.ob_size) > c.size) return error.Inconsistent;
     return offsets;
+}
+
+/// Where `_co_firsttraceable` is, from where the bytecode starts (see `code.first_traceable`).
+fn firstTraceable(co_code_adaptive: u64) Error!u64 {
+    if (co_code_adaptive < 16 or co_code_adaptive % 8 != 0) return error.Inconsistent;
+    return co_code_adaptive - 16;
 }
 
 fn aligned(offset: u64, width: u64) Error!u64 {
@@ -756,6 +771,7 @@ test "a 3.13.0 record gives the offsets the walker needs" {
     try testing.expectEqual(@as(?u64, null), offsets.interpreter.code_generation);
     try testing.expectEqual(@as(u64, 70), offsets.frame.owner);
     try testing.expectEqual(@as(u64, 200), offsets.code.co_code_adaptive);
+    try testing.expectEqual(@as(?u64, 184), offsets.code.first_traceable);
     try testing.expectEqual(@as(u64, 40), offsets.unicode.ascii_data);
     try testing.expectEqual(@as(u64, 56), offsets.unicode.compact_data);
     try testing.expectEqual(@as(u64, 32), offsets.bytes.ob_sval);
@@ -832,9 +848,11 @@ test "built-in layouts per version family (unwinding.md Appendix A)" {
     try testing.expectEqual(InstrKind.prev_pointer, v3_11.frame.instr_kind);
     try testing.expectEqual(@as(?u64, 8), v3_11.thread.cframe_current_frame);
     try testing.expectEqual(@as(u64, 184), v3_11.code.co_code_adaptive);
+    try testing.expectEqual(@as(?u64, 168), v3_11.code.first_traceable);
     const v3_12 = try fromBuiltin(builtinFor(12).?, 0x030c01f0);
     try testing.expectEqual(@as(?u64, 70), v3_12.frame.owner);
     try testing.expectEqual(@as(u64, 192), v3_12.code.co_code_adaptive);
+    try testing.expectEqual(@as(?u64, 176), v3_12.code.first_traceable);
     try testing.expectEqual(@as(u64, 40), v3_12.unicode.ascii_data);
     try testing.expectEqual(@as(u64, 56), v3_12.unicode.compact_data);
     try testing.expectEqual(false, v3_12.interpreter.gil_in_runtime);

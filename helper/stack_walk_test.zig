@@ -27,6 +27,9 @@ const heap_bytes = 0x8000;
 /// `co_code` bytes objects of code before 3.11.
 const type_at: u64 = heap_base;
 const type_name_at: u64 = heap_base + 0x100;
+/// The `str` every code object is named by ("f", compact ASCII) and its empty line table.
+const name_at: u64 = heap_base + 0x200;
+const line_table_at: u64 = heap_base + 0x300;
 const codes_at: u64 = heap_base + 0x1000;
 const code_stride = 0x400;
 const bytes_objects_at: u64 = heap_base + 0x6000;
@@ -87,6 +90,10 @@ const Fixture = struct {
         fx.walk = try .init(arena, &fx.image, &fx.offsets, &fx.out, false, false);
         fx.put(type_at + fx.offsets.type_object.tp_name, type_name_at);
         @memcpy(fx.heap[type_name_at - heap_base ..][0..5], "code\x00");
+        fx.put(name_at + fx.offsets.unicode.length, 1);
+        // kind 1, compact, ASCII (`pep393.State`).
+        std.mem.writeInt(u32, fx.bytes(name_at + fx.offsets.unicode.state)[0..4], 1 << 2 | 1 << 5 | 1 << 6, .little);
+        fx.bytes(name_at + fx.offsets.unicode.ascii_data)[0] = 'f';
         return fx;
     }
 
@@ -107,6 +114,9 @@ const Fixture = struct {
     fn putCode(fx: *Fixture, index: usize, size_units: u64) void {
         const code = codeAddress(index);
         fx.put(code + fx.offsets.object.ob_type, type_at);
+        const c = fx.offsets.code;
+        for ([_]u64{ c.filename, c.name, c.qualname }) |at| fx.put(code + at, name_at);
+        fx.put(code + c.linetable, line_table_at);
         if (fx.offsets.code.co_code) |at| {
             // Before 3.11 the size is that of the `co_code` bytes object, in bytes.
             const bytes_object = bytes_objects_at + index * 0x40;
@@ -256,4 +266,135 @@ test "3.12+: --native marks where C called into Python" {
     try testing.expectEqualSlices(u64, &.{ Fixture.codeAddress(0), native, Fixture.codeAddress(0), native }, fx.walk.executables[0..4]);
     try testing.expectEqual(@as(u32, 7), fx.walk.frame_ints[1]);
     try testing.expectEqualSlices(u32, &.{ 1, 7, 0, @import("wire.zig").native_instr_index, 1, 1 }, fx.walk.frame_ints[0..6]);
+}
+
+// Frames CPython's own tracebacks leave out (`StackWalk.isIncomplete`), and code objects that
+// cannot be read whole.
+
+/// Writes `_co_firsttraceable` of code object `index`.
+fn putFirstTraceable(fx: *Fixture, index: usize, value: i32) void {
+    std.mem.writeInt(i32, fx.bytes(Fixture.codeAddress(index) + fx.offsets.code.first_traceable.?)[0..4], value, .little);
+}
+
+/// Lays out `frames` (leaf first) and the end the family's chains need; returns the start. The
+/// walker's page cache is emptied, as before each tick.
+fn layOutChain(fx: *Fixture, frames: []const FrameSpec) StackWalk.Start {
+    fx.walk.frame_cache.reset();
+    var all: [8]FrameSpec = undefined;
+    @memcpy(all[0..frames.len], frames);
+    all[frames.len] = .{ .owner = 3 };
+    fx.putChain(all[0 .. frames.len + @intFromBool(fx.needsEntryFrame())], fx.sentinel());
+    return .{ .current_frame = Fixture.frameAddress(0), .base_frame = fx.sentinel() };
+}
+
+fn expectInitShimLeftOut(family: Family) !void {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const fx = try Fixture.init(arena.allocator(), family);
+    // 3.13+'s `_Py_InitCleanup`: 3 code units, first traceable 4 (past its end); every frame of
+    // it is incomplete, wherever it runs.
+    fx.putCode(0, 40);
+    fx.putCode(1, 3);
+    putFirstTraceable(fx, 1, 4);
+    fx.putCode(2, 20);
+    const start = layOutChain(fx, &.{ .{ .code = 2, .instr_units = 5 }, .{ .code = 1, .instr_units = 0 }, .{ .code = 0, .instr_units = 3 } });
+    try testing.expectEqual(@as(usize, 4), try fx.walk.walk(start));
+    // Ids in first-seen order from the leaf (the shim's is 2): the caller right below __init__.
+    try testing.expectEqualSlices(u32, &.{ 1, 5, 3, 3 }, fx.walk.frame_ints[0..4]);
+    try testing.expectEqualSlices(u64, &.{ Fixture.codeAddress(2), Fixture.codeAddress(0) }, fx.walk.executables[0..2]);
+    try testing.expectEqual(@as(usize, 2), fx.walk.distinct_depth);
+    // The same when the shim is the leaf (it runs between __init__'s return and the caller's).
+    const shim_leaf = layOutChain(fx, &.{ .{ .code = 1, .instr_units = 1 }, .{ .code = 0, .instr_units = 3 } });
+    try testing.expectEqual(@as(usize, 2), try fx.walk.walk(shim_leaf));
+    try testing.expectEqualSlices(u32, &.{ 3, 3 }, fx.walk.frame_ints[0..2]);
+}
+
+test "3.11+: the init shim is left out, in every version family that has an owner" {
+    for ([_]Family{ .v3_11, .v3_12, .v3_13, .v3_14, .v3_15 }) |family| try expectInitShimLeftOut(family);
+}
+
+test "3.11+: a frame before its first RESUME is left out, unless a generator owns it" {
+    for ([_]Family{ .v3_11, .v3_12, .v3_13, .v3_15 }) |family| {
+        var arena = std.heap.ArenaAllocator.init(testing.allocator);
+        defer arena.deinit();
+        const fx = try Fixture.init(arena.allocator(), family);
+        fx.putCode(0, 40);
+        fx.putCode(1, 30);
+        putFirstTraceable(fx, 1, 2);
+        // A function with cells, at its MAKE_CELL (index 1, before RESUME at 2): not started.
+        const start = layOutChain(fx, &.{ .{ .code = 1, .instr_units = 1 }, .{ .code = 0, .instr_units = 3 } });
+        try testing.expectEqual(@as(usize, 2), try fx.walk.walk(start));
+        try testing.expectEqualSlices(u32, &.{ 2, 3 }, fx.walk.frame_ints[0..2]);
+        // A generator resumed there has started (CPython keeps generator frames).
+        _ = layOutChain(fx, &.{ .{ .code = 1, .instr_units = 1, .owner = 1 }, .{ .code = 0, .instr_units = 3 } });
+        try testing.expectEqual(@as(usize, 4), try fx.walk.walk(start));
+        try testing.expectEqualSlices(u32, &.{ 1, 1, 2, 3 }, fx.walk.frame_ints[0..4]);
+        // At RESUME itself (3.13+ `instr_ptr`) or past it (3.11/3.12 `prev_instr`): started.
+        _ = layOutChain(fx, &.{ .{ .code = 1, .instr_units = 2 }, .{ .code = 0, .instr_units = 3 } });
+        try testing.expectEqual(@as(usize, 4), try fx.walk.walk(start));
+    }
+}
+
+test "3.12: a frame just pushed (prev_instr before the bytecode) is left out" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const fx = try Fixture.init(arena.allocator(), .v3_12);
+    fx.putCode(0, 40);
+    const start = layOutChain(fx, &.{ .{ .code = 0 }, .{ .code = 0, .instr_units = 3 } });
+    // Index 0 with first traceable 0: RESUME has run.
+    try testing.expectEqual(@as(usize, 4), try fx.walk.walk(start));
+    fx.put(Fixture.frameAddress(0) + fx.offsets.frame.instr_ptr, Fixture.codeAddress(0) + fx.offsets.code.co_code_adaptive - 2);
+    fx.walk.frame_cache.reset();
+    try testing.expectEqual(@as(usize, 2), try fx.walk.walk(start));
+    try testing.expectEqualSlices(u32, &.{ 1, 3 }, fx.walk.frame_ints[0..2]);
+}
+
+test "3.13+ --native: a frame left out leaves the <native> markers where C called Python" {
+    var arena = std.heap.ArenaAllocator.init(testing.allocator);
+    defer arena.deinit();
+    const fx = try Fixture.init(arena.allocator(), .v3_13);
+    fx.walk.native = true;
+    fx.putCode(0, 40);
+    fx.putCode(1, 3);
+    putFirstTraceable(fx, 1, 4);
+    fx.putCode(2, 20);
+    putFirstTraceable(fx, 2, 1);
+    const native = @import("wire.zig").native_instr_index;
+    // __init__ under the shim under a caller called from C: the markers stay.
+    fx.putChain(&.{ .{ .code = 0, .instr_units = 5 }, .{ .code = 1 }, .{ .code = 0, .instr_units = 3 }, .{ .owner = 3 } }, 0);
+    try testing.expectEqual(@as(usize, 6), try fx.walk.walk(.{ .current_frame = Fixture.frameAddress(0) }));
+    try testing.expectEqualSlices(u32, &.{ 1, 5, 1, 3, 0, native }, fx.walk.frame_ints[0..6]);
+    // A leaf C has just called, not started: left out, and the marker it leaves on top too.
+    fx.walk.frame_cache.reset();
+    fx.putChain(&.{ .{ .code = 2, .instr_units = 0 }, .{ .owner = 3 }, .{ .code = 0, .instr_units = 3 }, .{ .owner = 3 } }, 0);
+    try testing.expectEqual(@as(usize, 4), try fx.walk.walk(.{ .current_frame = Fixture.frameAddress(0) }));
+    try testing.expectEqualSlices(u32, &.{ 1, 3, 0, native }, fx.walk.frame_ints[0..4]);
+}
+
+test "a code object whose names or line table cannot be read fails the walk" {
+    for ([_]Family{ .v3_8, .v3_12, .v3_13 }) |family| {
+        var arena = std.heap.ArenaAllocator.init(testing.allocator);
+        defer arena.deinit();
+        const fx = try Fixture.init(arena.allocator(), family);
+        fx.putCode(0, 40);
+        const start = layOutChain(fx, &.{.{ .code = 0, .instr_units = 3 }});
+        const c = fx.offsets.code;
+        const code = Fixture.codeAddress(0);
+        // A name freed under the read (unmapped), then one no longer a compact string.
+        fx.put(code + c.name, 0x10);
+        try testing.expectError(error.Torn, fx.walk.walk(start));
+        const not_compact = heap_base + 0x280;
+        fx.put(not_compact + fx.offsets.unicode.length, 1);
+        std.mem.writeInt(u32, fx.bytes(not_compact + fx.offsets.unicode.state)[0..4], 1 << 2, .little);
+        fx.put(code + c.name, not_compact);
+        try testing.expectError(error.Torn, fx.walk.walk(start));
+        // A line table that cannot be read.
+        fx.put(code + c.name, name_at);
+        fx.put(code + c.linetable, 0x10);
+        try testing.expectError(error.Torn, fx.walk.walk(start));
+        // Readable again: reported, with the first id (none was spent on the failures).
+        fx.put(code + c.linetable, line_table_at);
+        try testing.expectEqual(@as(usize, 2), try fx.walk.walk(start));
+        try testing.expectEqualSlices(u32, &.{ 1, 3 }, fx.walk.frame_ints[0..2]);
+    }
 }

@@ -120,7 +120,7 @@ export class ProfilingRun {
       this.io.stderr(`tachyon: warning: the helper stopped unexpectedly (${why}); writing the ${this.assembler.builder.sampleCount} samples collected so far`);
     }
     const profile = this.assembler.finish(outcome.sawBye ? 'stop_requested' : 'helper_died');
-    for (const line of formatRunSummary(profile.meta, this.interrupted)) this.io.stderr(line);
+    for (const line of formatRunSummary(profile, this.interrupted)) this.io.stderr(line);
     if (this.capture !== undefined) for (const line of this.capture.written(sampleCount(profile))) this.io.stderr(line);
     if (this.options.format !== CAPTURE_CHOICE) await this.report(profile, { ...this.options, format: this.options.format });
     return profile;

@@ -40,7 +40,7 @@ export async function replay(file: string, flags: ReplayFlags, context: CommandC
   io.stderr(`Replaying ${file}: ${describeCapture(loaded)}`);
   const loss = describeLoss(loaded, loaded.capture.meta?.durationMs);
   if (loss !== undefined) io.stderr(`tachyon: ${loss}`);
-  for (const line of formatRunSummary(loaded.profile.meta, false)) io.stderr(line);
+  for (const line of formatRunSummary(loaded.profile, false)) io.stderr(line);
   const here = new TargetFiles(undefined);
   const written = writeReport(loaded.profile, { format, output: flags.output, outputOptions }, io, (names) => here.readAll(names));
   if (written !== undefined && flags.browser === true) await openInBrowser(context.env.browser ?? 'xdg-open', format, written, io);

@@ -185,6 +185,7 @@ export class ProfileAssembler {
       },
       mode: this.mode,
       samplesFilteredOut: this.samplesFilteredOut,
+      samplesBeforeStart: this.samplesBeforeStart,
       startUnixMs: hello.startUnixNs / 1e6,
       durationUs: Math.max(0, Math.round((this.lastTimeNs - hello.startMonotonicNs) / 1000)),
       sampleIntervalUs: hello.sampleIntervalNs / 1000,

@@ -64,6 +64,11 @@ export interface ProfileMeta {
   /** Which samples were kept (`model/modes.ts`); `samplesFilteredOut` counts the others. */
   mode: ProfileMode;
   samplesFilteredOut: number;
+  /**
+   * `run`: samples taken while only the launcher was on the stack (the target had not started),
+   * left out of the report like the launcher's frames.
+   */
+  samplesBeforeStart: number;
   /** Wall-clock time at the first tick, in milliseconds since the Unix epoch. */
   startUnixMs: number;
   /** From the first tick to the stop, in microseconds. */

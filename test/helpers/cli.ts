@@ -93,13 +93,14 @@ export function lastJsonLine<T>(stdout: string): T {
 }
 
 /** The numbers of the closing summary on stderr. */
-export function parseSummary(stderr: string): { captured: number; failed: number; failedPct: number; missed: number; rate: number } {
-  const captured = /Captured (\d+) samples/.exec(stderr);
+export function parseSummary(stderr: string): { captured: number; threadSamples: number; beforeStart: number; failed: number; failedPct: number; missed: number; rate: number } {
+  const captured = /Captured (\d+) ticks? in [\d.]+ seconds \(.*\): (\d+) thread samples? in the report/.exec(stderr);
+  const beforeStart = /Left out of the report: .*?(\d+) samples? before the script started/.exec(stderr);
   const rate = /Sample rate: ([\d.]+) samples\/sec/.exec(stderr);
   const failed = /Failed samples: (\d+) \(([\d.]+)%\)/.exec(stderr);
   const missed = /Missed samples: (\d+)/.exec(stderr);
   if (!captured || !rate || !failed || !missed) throw new Error(`no run summary in:\n${stderr}`);
-  return { captured: Number(captured[1]), rate: Number(rate[1]), failed: Number(failed[1]), failedPct: Number(failed[2]), missed: Number(missed[1]) };
+  return { captured: Number(captured[1]), threadSamples: Number(captured[2]), beforeStart: Number(beforeStart?.[1] ?? 0), rate: Number(rate[1]), failed: Number(failed[1]), failedPct: Number(failed[2]), missed: Number(missed[1]) };
 }
 
 /** Line ranges of each top-level or nested `def` in a Python source: name → [first, last]. */

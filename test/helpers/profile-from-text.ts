@@ -13,6 +13,7 @@ export function testMeta(overrides: Partial<ProfileMeta> = {}): ProfileMeta {
     target: { pid: 4242, argv: ['test.py'], pythonVersion: '3.13.0', runtimePath: '/usr/bin/python3.13' },
     mode: 'wall',
     samplesFilteredOut: 0,
+    samplesBeforeStart: 0,
     startUnixMs: 0,
     durationUs: 1_000_000,
     sampleIntervalUs: 1000,

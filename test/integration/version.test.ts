@@ -18,7 +18,7 @@ for (const interpreter of [...olderInterpreters(), ...coreInterpreters()]) {
     const version = own.stdout.trim();
     const result = await tachyon(['run', '-v', '--python', interpreter.python, '--collapsed', '-o', '/dev/null', `${fixtures}/recursive.py`]);
     t.equal(result.exitCode, 0, result.stderr);
-    t.match(result.stderr, new RegExp(`Captured \\d+ samples .*\\(Python ${version.replace(/\./g, '\\.')}, PID`), `the summary names Python ${version}`);
+    t.match(result.stderr, new RegExp(`Captured \\d+ ticks .*\\(Python ${version.replace(/\./g, '\\.')}, PID`), `the summary names Python ${version}`);
     const minor = Number(interpreter.minor.split('.')[1]);
     if (minor >= 13) {
       t.match(result.stderr, /layout from debug offsets/, 'read through _Py_DebugOffsets');

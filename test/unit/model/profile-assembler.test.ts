@@ -31,12 +31,13 @@ function record(messages: Message[]): ProfileAssembler {
 
 t.test('a target in its own PID namespace: its own pid is kept, and the summary says whose ids are shown', async (t) => {
   const inNamespace = { ...hello, flags: HelloFlags.otherPidNamespace, targetNsPid: 1 } as Message;
-  const meta = record([inNamespace, { kind: MessageKind.bye, reason: 1 }]).finish('x').meta;
+  const profile = record([inNamespace, { kind: MessageKind.bye, reason: 1 }]).finish('x');
+  const meta = profile.meta;
   t.equal(meta.target.pid, 77);
   t.equal(meta.target.ownPid, 1);
-  t.match(formatRunSummary(meta, false).join('\n'), /Thread ids are the profiler's PID namespace's; the target is PID 1 in its own\./);
-  const same = record([hello, { kind: MessageKind.bye, reason: 1 }]).finish('x').meta;
-  t.equal(same.target.ownPid, undefined, 'the same namespace: no ownPid');
+  t.match(formatRunSummary(profile, false).join('\n'), /Thread ids are the profiler's PID namespace's; the target is PID 1 in its own\./);
+  const same = record([hello, { kind: MessageKind.bye, reason: 1 }]).finish('x');
+  t.equal(same.meta.target.ownPid, undefined, 'the same namespace: no ownPid');
   t.notMatch(formatRunSummary(same, false).join('\n'), /namespace/);
 });
 
