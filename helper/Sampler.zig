@@ -271,7 +271,7 @@ pub fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64
     const frame_count = try s.readAndWalk(tstate, main_thread, interpreter, &walked) orelse {
         tally.failed += 1;
         const encoder = try s.out.begin(now_ns, 40);
-        encoder.writeSampleFailed(now_ns, if (walked.attempts > 0) walked.thread.native_thread_id else 0, walked.failure);
+        encoder.writeSampleFailed(now_ns, if (walked.thread_read) walked.thread.native_thread_id else 0, walked.failure);
         try s.out.end();
         return 0;
     };
@@ -286,7 +286,9 @@ pub fn sampleThread(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64
 /// What `readAndWalk` saw: the thread state last read, why the last attempt failed, the attempts
 /// used up, and (`--cpu-state`) the thread's OS state just after the thread state was read.
 const Walked = struct {
+    /// Valid once `thread_read` is set: every read of the thread state may fail.
     thread: thread_read.ThreadState = undefined,
+    thread_read: bool = false,
     failure: wire.FailReason = .torn,
     attempts: u32 = 0,
     state_before: TaskStates.State = .unknown,
@@ -310,6 +312,7 @@ fn readAndWalk(s: *Sampler, tstate: u64, main_thread: u64, interpreter: u64, wal
             },
             else => |e| return e,
         };
+        walked.thread_read = true;
         if (probing) {
             // `tstate` was the previous tick's head: sample it only if it still is.
             const fresh = s.probe.?.interpreter(s.offsets.interpreter);
