@@ -76,7 +76,8 @@ pub const path_bytes_max = 4096;
 /// Threads of the target whose credentials a privileged helper checks (`os/linux/access_rule.zig`);
 /// a target with more is refused. The kernel's default `pid_max` is 4,194,304.
 pub const rule_threads_max = 1 << 22;
-/// Bytes of `/proc/PID/status` read (a few KiB in practice).
+/// Bytes of a `/proc/PID/status` or `/proc/PID/task/TID/status` read (a few KiB in practice;
+/// the `NSpid:` line comes before the 1 KiB mark).
 pub const status_bytes_max = 8192;
 /// Bytes of `/proc/PID/auxv` kept in a snapshot (the kernel keeps at most 2 x 50 words).
 pub const auxv_bytes_max = 1024;
@@ -171,8 +172,6 @@ pub const pid_namespace_threads_max = threads_max;
 /// Shortest time between two re-listings of the target's threads for the PID-namespace table,
 /// made when a thread id it does not know shows up (a new thread, or a hostile id).
 pub const pid_namespace_refresh_interval_ns = 10 * std.time.ns_per_ms;
-/// Bytes of a `/proc/PID/task/TID/status` read (the `NSpid:` line comes before the 1 KiB mark).
-pub const proc_status_bytes_max = 4096;
 /// Largest kernel thread id (`/proc/sys/kernel/pid_max` cannot exceed 2^22).
 pub const pid_max = 1 << 22;
 

@@ -157,7 +157,7 @@ pub const Translation = struct {
 fn readNsPid(pid: Pid, name: []const u8) ?NsPid {
     const fd = procfs.open(pid, name) catch return null;
     defer files.close(fd);
-    var buffer: [limits.proc_status_bytes_max]u8 = undefined;
+    var buffer: [limits.status_bytes_max]u8 = undefined;
     const text = files.readAll(fd, &buffer) catch return null;
     return nsPidFromStatus(text);
 }
